@@ -5,7 +5,10 @@
 // not allocate.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/common/result.hpp"
@@ -106,13 +109,35 @@ struct Event {
   }
 };
 
-// Passed to every apply(): inputs first, then the output vectors.
+// The meeting point of two ledger shards for one command that touches both (a transfer
+// between accounts on different shards). The shard that owns the deciding account
+// publishes the decision; the other waits for it. Only the shard threads of one slot
+// touch it, and waits point only at the same sequence number, so they cannot deadlock.
+struct CrossShardSlot {
+  std::atomic<uint32_t> ready{0};
+  ResultCode code = ResultCode::ok;
+  int64_t amount = 0;
+
+  void publish(ResultCode decided, int64_t decided_amount) {
+    code = decided;
+    amount = decided_amount;
+    ready.store(1, std::memory_order_release);
+  }
+  void await() const {
+    while (ready.load(std::memory_order_acquire) == 0) std::this_thread::yield();
+  }
+  void reset() { ready.store(0, std::memory_order_relaxed); }
+};
+
+// Passed to every apply(): inputs first, then the outputs.
 struct Context {
   Stamp stamp;
   AccountId actor;
   RequestId request;
   std::vector<Event>* events = nullptr;
   std::vector<Trade>* trades = nullptr;
+  std::string* detail = nullptr;      // variable-length answer of queries and reports (JSON or CSV text)
+  CrossShardSlot* cross = nullptr;    // set by the pipeline when shards > 1
 
   void emit(const Event& event) const {
     if (events != nullptr) events->push_back(event);

@@ -1,0 +1,74 @@
+#pragma once
+// The sequenced pipeline: ingress queue -> sequencer and journal -> business stages ->
+// responder. See engine/pipeline/README.md for threads, stages and ordering.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "engine/common/sha256.hpp"
+#include "engine/core/command.hpp"
+#include "engine/pipeline/port.hpp"
+
+namespace jubian::pipeline {
+
+enum class WaitStrategy : uint8_t { spin, yield, block };
+
+struct Options {
+  std::filesystem::path data_dir;
+  std::filesystem::path rules_file;          // award rule table (config/rules.toml)
+  std::filesystem::path categories_file;     // market categories (config/categories.tsv)
+  bool durability_sync = true;               // false: acknowledge after write, fdatasync every async_sync_interval_ms
+  uint32_t async_sync_interval_ms = 10;
+  uint64_t segment_bytes = 64ull << 20;
+  uint32_t ledger_shards = 1;
+  uint32_t market_shards = 1;
+  WaitStrategy wait = WaitStrategy::yield;
+  uint32_t ring_slots = 65536;               // sequenced commands in flight between stages
+  uint32_t batch_commands_max = 4096;        // commands the sequencer takes per journal batch
+  int64_t tick_interval_ms = 100;            // sequenced time ticks; 0 turns the timer off
+  uint64_t snapshot_every_commands = 0;      // 0: snapshot only at shutdown
+  bool truncate_damaged_journal = false;     // operator flag: cut the log at a damaged record
+};
+
+struct RecoveryReport {
+  Seq snapshot_seq = 0;
+  Seq last_seq = 0;
+  uint64_t records_replayed = 0;
+  double seconds = 0;
+  Digest state_hash{};
+};
+
+class Pipeline {
+ public:
+  // Recovers the data directory (snapshot, then journal tail) and starts the threads.
+  // Throws std::runtime_error naming the position when the journal is damaged.
+  explicit Pipeline(const Options& options);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  const RecoveryReport& recovery() const;
+
+  // Enqueues a command from any thread. Returns false once stop() has begun or the
+  // journal has failed; the caller answers the client itself then.
+  bool submit(SessionPort* port, Command command);
+
+  void set_event_listener(EventListener* listener);
+
+  // Stops taking commands, drains everything submitted, syncs, writes a snapshot when
+  // asked to, and joins the threads.
+  void stop();
+
+  bool failed() const;              // the journal writer stopped on an I/O error
+  Seq last_applied() const;
+  uint64_t queue_depth() const;     // commands submitted and not yet sequenced
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace jubian::pipeline

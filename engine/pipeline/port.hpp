@@ -1,0 +1,52 @@
+#pragma once
+// The boundary between the gateway and the pipeline.
+//
+// A session owns a SessionPort. Gateway threads submit commands through
+// Pipeline::submit (many producers, one moodycamel::ConcurrentQueue). The pipeline's
+// responder thread is the single producer of every port's response queue
+// (boost::lockfree::spsc_queue); the session's I/O thread is its single consumer.
+// A response is pushed only after the command's journal batch is durable (sync mode)
+// or written (async mode).
+
+#include <boost/lockfree/spsc_queue.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "engine/common/context.hpp"
+#include "engine/core/command.hpp"
+
+namespace jubian::pipeline {
+
+struct Response {
+  uint16_t type = 0;        // the command's type
+  RequestId request_id;     // echoed from the command envelope
+  Reply reply;
+  std::string detail;       // report text of queries; empty for most commands
+};
+
+class SessionPort {
+ public:
+  explicit SessionPort(size_t capacity) : responses(capacity) {}
+
+  boost::lockfree::spsc_queue<Response*> responses;
+  // Called by the responder after it pushes; the gateway sets it (for example to post
+  // a drain onto the session's strand). It must not block.
+  std::function<void()> notify;
+  std::atomic<uint32_t> in_flight{0};  // submitted and not yet answered
+  std::atomic<bool> closed{false};     // set by the gateway; the responder drops answers
+};
+
+// Receives every event of every applied command, in sequence order, on the responder
+// thread, after the command is durable. The gateway routes them to subscriptions.
+class EventListener {
+ public:
+  virtual ~EventListener() = default;
+  virtual void on_events(std::span<const Event> events) = 0;
+};
+
+}  // namespace jubian::pipeline
