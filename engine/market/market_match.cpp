@@ -1,0 +1,123 @@
+// Matching: an incoming firm listing trades with the other side's firm book by price,
+// then time, under the technology constraints; what is left rests or is cancelled.
+
+#include <algorithm>
+
+#include "engine/market/market.hpp"
+#include "engine/market/match_rules.hpp"
+
+namespace jubian::market {
+
+// Matches the listing at `index` (allocated, not on a book), then rests or releases it.
+Reply Market::enter(uint32_t index, const Context& ctx) {
+  Listing& listing = listings_[index];
+  MatchState state;
+  ListingOutcome outcome = ListingOutcome::open_or_filled;
+  if (listing.firmness == Firmness::firm) outcome = match(listing, ctx, state);
+
+  const bool unfilled = outcome == ListingOutcome::open_or_filled && listing.open_quantity() > 0;
+  const bool ioc = listing.time_in_force == TimeInForce::immediate_or_cancel;
+  if (unfilled && ioc) outcome = ListingOutcome::ioc_remainder_cancelled;
+  const bool rests = unfilled && !ioc;
+
+  const Reply reply{ResultCode::ok, ctx.stamp.seq, ctx.stamp.time_ns,
+                    {static_cast<int64_t>(listing.id.value), listing.filled, rests ? listing.open_quantity() : 0,
+                     static_cast<int64_t>(outcome)}};
+  if (rests) {
+    rest(index, ctx, true);
+    propose(index, ctx);
+  } else {
+    release_listing(index);
+  }
+  return reply;
+}
+
+ListingOutcome Market::match(Listing& incoming, const Context& ctx, MatchState& state) {
+  BookSide& other = side_of(incoming.slot, Firmness::firm, opposite(incoming.side));
+  const int64_t limit = price_key(opposite(incoming.side), incoming.price);
+
+  // Levels are erased only at or after `position` while it is matched, so the
+  // positions below stay valid.
+  for (size_t position = other.levels.size(); position-- > 0 && incoming.open_quantity() > 0;) {
+    if (other.levels[position].key > limit) break;
+    const ListingOutcome outcome = match_level(incoming, other, position, ctx, state);
+    if (outcome != ListingOutcome::open_or_filled) return outcome;
+  }
+  return ListingOutcome::open_or_filled;
+}
+
+// Walks one price level in time order. Listings the constraints exclude are passed over
+// and keep their place; an expired listing met on the way is removed.
+ListingOutcome Market::match_level(Listing& incoming, BookSide& side, size_t position, const Context& ctx,
+                                   MatchState& state) {
+  uint32_t index = levels_[side.levels[position].level].head;
+  while (index != kNoIndex && incoming.open_quantity() > 0) {
+    const Listing& resting = listings_[index];
+    const uint32_t next = resting.next;
+
+    if (expired(resting, ctx.stamp.time_ns)) {
+      remove(index, RemovalReason::expired, ctx);
+    } else if (constraints_allow(incoming, resting)) {
+      if (resting.owner == incoming.owner) return ListingOutcome::self_trade_cancelled;
+      if (state.trades >= config_.trades_per_command_max) return ListingOutcome::trades_limit_cancelled;
+      fill(incoming, index, ctx, state);
+    }
+    index = next;
+  }
+  return ListingOutcome::open_or_filled;
+}
+
+// Trades the incoming listing with one resting listing at the resting listing's price.
+void Market::fill(Listing& incoming, uint32_t resting_index, const Context& ctx, MatchState& state) {
+  Listing& resting = listings_[resting_index];
+  const Quantity quantity = std::min(incoming.open_quantity(), resting.open_quantity());
+  const Listing& demand = incoming.side == Side::demand ? incoming : resting;
+  const Listing& supply = incoming.side == Side::demand ? resting : incoming;
+
+  // No overflow: the amount is at most the resting listing's price * quantity, checked when it was listed.
+  Trade trade;
+  trade.id = make_trade_id(ctx.stamp.seq, state.trades++);
+  trade.category = CategoryId{categories_[incoming.slot]};
+  trade.buy_listing = demand.id;
+  trade.sell_listing = supply.id;
+  trade.buyer = demand.owner;
+  trade.seller = supply.owner;
+  trade.buyer_broker = demand.broker;
+  trade.seller_broker = supply.broker;
+  trade.mode = trade_mode(incoming, resting);
+  trade.discovery = PriceDiscovery::matching;
+  trade.price = resting.price;
+  trade.quantity = quantity;
+  trade.amount = resting.price * quantity;
+  trade.seq = ctx.stamp.seq;
+  trade.time_ns = ctx.stamp.time_ns;
+
+  incoming.filled += quantity;
+  resting.filled += quantity;
+  levels_[resting.level].open -= quantity;
+  if (ctx.trades != nullptr) ctx.trades->push_back(trade);
+  if (trade.buyer_broker != kNoAccount) record_broker_trade(trade.buyer_broker, trade);
+  if (trade.seller_broker != kNoAccount && trade.seller_broker != trade.buyer_broker)
+    record_broker_trade(trade.seller_broker, trade);
+
+  if (ctx.events != nullptr) {
+    // One event per trade: account is the buyer, counterparty the seller, reason the mode.
+    ctx.emit(Event{EventType::trade, trade.mode, trade.category, LotId{}, trade.buyer, trade.seller, trade.id.value,
+                   trade.price, trade.quantity, trade.amount, trade.seq, trade.time_ns});
+  }
+  if (resting.open_quantity() == 0) remove(resting_index, RemovalReason::filled, ctx);
+  else emit_listing(EventType::listing_changed, static_cast<uint16_t>(ChangeReason::partly_filled), resting, ctx);
+}
+
+void Market::record_broker_trade(AccountId broker, const Trade& trade) {
+  BrokerStats& stats = brokers_[broker.value];
+  stats.trades += 1;
+  stats.quantity += trade.quantity;
+  stats.amount += trade.amount;
+  if (config_.broker_trades_kept == 0) return;
+  if (stats.recent.size() < config_.broker_trades_kept) stats.recent.push_back(trade.id);
+  else stats.recent[stats.recent_next % config_.broker_trades_kept] = trade.id;
+  stats.recent_next += 1;
+}
+
+}  // namespace jubian::market
