@@ -40,8 +40,8 @@ struct Bench {
   }
 };
 
-// Creates `lots` English lots with their bidders qualified; timed lots start in their
-// timed phase (free phase of zero length) with a countdown long enough never to end.
+// Creates `lots` English lots with their bidders qualified. A timed lot has a free phase
+// of zero length, so it opens in its timed phase, and its countdown never runs out.
 Bench make_bench(uint32_t lots, bool timed) {
   Bench bench;
   bench.auctions = std::make_unique<Auctions>(AuctionConfig{lots + 1, UINT32_MAX, lots * kBiddersPerLot + 1});

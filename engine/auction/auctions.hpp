@@ -3,8 +3,8 @@
 // agreements under public notice, as one deterministic state machine.
 //
 // The pipeline's auction stage is the only thread that calls it. It reads no clock, does
-// no I/O and takes no locks: every time it sees is ctx.stamp.time_ns, so a replay of the
-// sequenced stream gives the same events, trades and state hash. A command that returns
+// no I/O and takes no locks. The only time it uses is ctx.stamp.time_ns, so a replay of
+// the sequenced stream gives the same events, trades and state hash. A command that returns
 // a code other than ok has changed nothing.
 
 #include <cstdint>
@@ -32,7 +32,7 @@ enum class LotPhase : uint8_t {
   pending = 0,    // before start_ns
   notice = 1,     // listing or agreement notice period
   free = 2,       // English free bidding
-  timed = 3,      // English timed bidding; each accepted bid restarts the countdown
+  timed = 3,      // English timed bidding, where each accepted bid restarts the countdown
   open = 4,       // Dutch clock running, sealed bids or quotes being taken
   awaiting = 5,   // inquiry past its deadline, waiting for the buyer's choice
   suspended = 6,  // agreement with an objection, waiting for the operator
@@ -48,7 +48,7 @@ enum BidReason : uint16_t { bid_direct = 0, bid_proxy = 1, bid_sealed = 2, bid_i
 // A sealed bid, listing intent, inquiry quote or agreement objection, in arrival order.
 struct Entry {
   AccountId account;
-  PriceFen price = 0;     // sealed bid or quote; 0 for intents and objections
+  PriceFen price = 0;     // sealed bid or quote, 0 for intents and objections
   Seq seq = 0;            // when it arrived (or, for a quote, was last revised)
   uint8_t admitted = 0;   // intents: 1 when qualified at the end of the notice period
 
@@ -64,7 +64,7 @@ struct Lot {
   uint8_t mode = 0;
   CategoryId category;
   AccountId seller;                     // 0 for an inquiry until a quote is accepted
-  AccountId buyer;                      // inquiry creator or agreement buyer; 0 for lots
+  AccountId buyer;                      // inquiry creator or agreement buyer, 0 for lots
   AccountId seller_broker;
   Quantity quantity = 0;
   PriceFen start_price = 0;
@@ -78,8 +78,8 @@ struct Lot {
   TimeNs auction_free_ns = 0;
   TimeNs start_ns = 0;                  // bidding opens (a listing's auction: the notice end)
   TimeNs free_end_ns = 0;               // English: the timed phase begins
-  TimeNs end_ns = 0;                    // exclusive end of the current window; moves with the countdown
-  PriceFen high_price = 0;              // English leading price; Dutch last announced clock price
+  TimeNs end_ns = 0;                    // exclusive end of the current window, moved by the countdown
+  PriceFen high_price = 0;              // English leading price, or the Dutch clock price last announced
   AccountId leader;
   PriceFen leader_max = 0;              // the leader's proxy maximum (at least high_price)
   Seq leader_seq = 0;                   // when leader_max was set: the earlier one wins equal maxima
@@ -137,7 +137,8 @@ class Auctions {
   // The state hash is SHA-256 over the snapshot bytes, so equal hashes mean equal state.
   void hash(Sha256& sha) const;
   void save(std::vector<uint8_t>& out) const;
-  // Replaces the state with a snapshot; false (and the state unchanged) when it is damaged.
+  // Replaces the state with a snapshot. Returns false, with the state unchanged, when the
+  // snapshot is damaged or exceeds the configured limits.
   [[nodiscard]] bool load(std::span<const uint8_t> in);
 
   const Lot* find(LotId id) const;
@@ -180,18 +181,19 @@ class Auctions {
             const Context& ctx) const;
 
   AuctionConfig config_;
-  std::vector<Lot> lots_;                          // creation order; a lot's slot never changes
+  std::vector<Lot> lots_;                          // in creation order, so a lot's slot never changes
   std::vector<std::vector<Entry>> entries_;        // per slot
   std::unordered_map<uint64_t, uint32_t> slot_of_; // lot id -> slot
   std::vector<uint32_t> active_;                   // slots without a result, ascending
   std::unordered_set<QualificationKey, QualificationHash> qualified_;
 };
 
-// The Dutch clock price at time t: start minus one step per whole interval, never below the floor.
+// Returns the Dutch clock price at time t: the start price minus one step per whole
+// interval, never below the floor.
 PriceFen dutch_price(const Lot& lot, TimeNs t);
 
-// The phase that time alone gives a lot (English free/timed, Dutch and sealed open); the
-// stored phase for the formats that only commands move.
+// Returns the phase that time alone gives a lot (English free or timed, Dutch and sealed
+// open). Inquiries and agreements change phase only by command, so they return the stored one.
 LotPhase phase_at(const Lot& lot, TimeNs t);
 
 std::string_view format_name(LotFormat format);

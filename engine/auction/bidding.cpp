@@ -76,9 +76,10 @@ Reply Auctions::apply(const Bid& command, const Context& ctx) {
                {lot->high_price, leads ? 1 : 0, lot->end_ns, static_cast<int64_t>(lot->bid_count)}};
 }
 
-// Proxy race between the new bid (price, up to bidder_max) and the current leader (up to
-// leader_max). The higher maximum leads at one increment above the other maximum; at
-// equal maxima the one set at the earlier sequence (the current leader) keeps the lead.
+// Runs the proxy race between the new bid (price, up to bidder_max) and the current
+// leader (up to leader_max). The higher maximum leads at one increment above the other
+// maximum. At equal maxima the current leader keeps the lead, because it set its maximum
+// at the earlier sequence.
 void Auctions::race(Lot& lot, AccountId bidder, PriceFen price, PriceFen bidder_max, const Context& ctx) {
   if (lot.leader == kNoAccount || lot.leader == bidder) {
     if (lot.leader != bidder || bidder_max > lot.leader_max) {
@@ -189,7 +190,7 @@ Reply Auctions::apply(const SealedBid& command, const Context& ctx) {
   announce_phase(*lot, ctx);
   bids.push_back(Entry{ctx.actor, command.price, ctx.stamp.seq, 0});
   lot->bid_count = static_cast<uint32_t>(bids.size());
-  // The price and bidder stay hidden until the close; only the count is public.
+  // The price and bidder stay hidden until the close, so only the count is public.
   emit(*lot, EventType::lot_bid, bid_sealed, kNoAccount, 0, lot->bid_count, ctx);
   return Reply{ResultCode::ok, ctx.stamp.seq, ctx.stamp.time_ns, {static_cast<int64_t>(lot->bid_count), 0, 0, 0}};
 }

@@ -3,7 +3,7 @@
 // for what a command struct must declare. Lots, inquiries and agreements share one id
 // space (LotId), and every one of them is routed by Event::lot.
 //
-// Times are sequenced nanoseconds (engine/common/types.hpp); a duration field of 0 takes
+// Times are sequenced nanoseconds (engine/common/types.hpp). A duration field of 0 takes
 // the default named beside it. Each command documents its Reply::values.
 
 #include <string_view>
@@ -16,7 +16,7 @@ namespace jubian::auction {
 
 enum class LotFormat : uint8_t {
   english = 1,        // ascending, increment grid, optional cap, free then timed phase, proxy bids
-  dutch = 2,          // descending clock; the first acceptance wins at the clock price
+  dutch = 2,          // descending clock, where the first acceptance wins at the clock price
   sealed_first = 3,   // sealed bids, the highest pays its own bid
   sealed_second = 4,  // sealed bids, the highest pays the second price (Vickrey)
   listing = 5,        // listing transaction: notice period, intents, then a deal or an English auction
@@ -29,13 +29,13 @@ enum class Resolution : uint8_t { uphold = 1, dismiss = 2 };
 inline constexpr TimeNs kDefaultCountdownNs = 5LL * 60 * 1'000'000'000;
 inline constexpr TimeNs kDefaultNoticeNs = 15LL * 86'400 * 1'000'000'000;
 
-// Opens a lot; the actor is the seller. Per format:
-//   english  start_price, reserve_price (hidden; 0 = none), increment, cap_price (0 = none),
+// Opens a lot, with the actor as its seller. The fields each format reads:
+//   english  start_price, reserve_price (hidden, 0 = none), increment, cap_price (0 = none),
 //            start_ns, end_ns = end of free bidding (>= start_ns), countdown_ns of the timed phase
 //   dutch    start_price, dutch_step, dutch_interval_ns, dutch_floor (reserve_price <= floor),
 //            start_ns, end_ns = close without a sale
 //   sealed_* start_price = minimum bid, increment grid, reserve_price, start_ns, end_ns = close
-//   listing  start_price = listing price, start_ns, notice_ns; the auction that follows two
+//   listing  start_price = listing price, start_ns, notice_ns. The auction that follows two
 //            or more qualified intents uses increment, cap_price, auction_free_ns, countdown_ns
 // values[0] = the exclusive end of the current window (ns).
 struct LotCreate {
@@ -87,7 +87,7 @@ struct LotQualify {
   void visit(V& v) { v("lot", lot); v("bidder", bidder); }
 };
 
-// English bid; the actor is the bidder. proxy_max (0 = none) lets the engine raise the
+// Places an English bid for the actor. proxy_max (0 = none) lets the engine raise the
 // bid by the increment against competitors up to that price.
 // values = {current high, 1 if the bidder leads, countdown end ns, accepted bids}.
 struct Bid {
@@ -144,7 +144,7 @@ struct ListingIntent {
   void visit(V& v) { v("lot", lot); }
 };
 
-// Opens a request for quotes; the actor is the buyer. Quotes are taken until deadline_ns
+// Opens a request for quotes, with the actor as its buyer. Quotes are taken until deadline_ns
 // (exclusive). values[0] = deadline_ns.
 struct InquiryCreate {
   static constexpr uint16_t kType = 0x0306;
@@ -162,7 +162,7 @@ struct InquiryCreate {
   void visit(V& v) { v("lot", lot); v("category", category); v("mode", mode); v("quantity", quantity); v("deadline_ns", deadline_ns); }
 };
 
-// Quotes a per-unit price; the actor is the seller. A second quote before the deadline
+// Quotes a per-unit price for the actor as seller. A second quote before the deadline
 // replaces the first. values = {quotes received}.
 struct InquiryQuote {
   static constexpr uint16_t kType = 0x0307;
@@ -205,7 +205,7 @@ struct InquiryClose {
   void visit(V& v) { v("lot", lot); }
 };
 
-// Publishes a deal priced by agreement; the actor is the seller. It becomes final when
+// Publishes a deal priced by agreement, with the actor as its seller. It becomes final when
 // the notice period ends without an unresolved objection. values[0] = notice end ns.
 struct AgreementPublish {
   static constexpr uint16_t kType = 0x030A;
