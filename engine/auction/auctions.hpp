@@ -163,6 +163,7 @@ class Auctions {
   // Bidding (bidding.cpp).
   ResultCode check_english_bid(const Lot& lot, const Bid& bid, const Context& ctx) const;
   void race(Lot& lot, AccountId bidder, PriceFen price, PriceFen bidder_max, const Context& ctx);
+  void lift_to_reserve(Lot& lot, const Context& ctx);
   void close_english(Lot& lot, const Context& ctx);
   void close_sealed(Lot& lot, const Context& ctx);
   void end_notice(Lot& lot, const Context& ctx);

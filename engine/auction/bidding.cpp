@@ -64,6 +64,7 @@ Reply Auctions::apply(const Bid& command, const Context& ctx) {
   ++lot->bid_count;
   emit(*lot, EventType::lot_bid, bid_direct, ctx.actor, command.price, lot->end_ns, ctx);
   race(*lot, ctx.actor, command.price, std::max(command.price, command.proxy_max), ctx);
+  lift_to_reserve(*lot, ctx);
 
   const bool leads = lot->leader == ctx.actor;
   if (lot->cap_price != 0 && lot->high_price == lot->cap_price) {
@@ -108,6 +109,18 @@ void Auctions::race(Lot& lot, AccountId bidder, PriceFen price, PriceFen bidder_
   const PriceFen held = bidder_max == lot.leader_max ? lot.leader_max : std::min(lot.leader_max, bidder_max + lot.increment);
   emit(lot, EventType::lot_bid, bid_proxy, lot.leader, held, lot.end_ns, ctx);
   lot.high_price = held;
+}
+
+// Lifts a leader whose proxy maximum covers the hidden reserve to the first grid price
+// at or above it, so that the lot does not end unsold while a bidder would pay the reserve.
+void Auctions::lift_to_reserve(Lot& lot, const Context& ctx) {
+  if (lot.reserve_price <= lot.high_price) return;
+  const PriceFen steps = (lot.reserve_price - lot.start_price + lot.increment - 1) / lot.increment;
+  const PriceFen lifted = lot.start_price + steps * lot.increment;
+  if (lifted > lot.leader_max) return;
+
+  lot.high_price = lifted;
+  emit(lot, EventType::lot_bid, bid_proxy, lot.leader, lifted, lot.end_ns, ctx);
 }
 
 void Auctions::close_english(Lot& lot, const Context& ctx) {
