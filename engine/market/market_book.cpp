@@ -13,13 +13,6 @@ namespace jubian::market {
 
 namespace {
 
-uint64_t id_hash(ListingId id) { return id.value >> 16; }
-
-uint64_t client_hash(AccountId owner, ListingId client_id) {
-  uint64_t h = owner.value * 0x9E3779B97F4A7C15ull ^ client_id.value * 0xC2B2AE3D27D4EB4Full;
-  return h ^ (h >> 32);
-}
-
 [[noreturn]] void broken(const char* what, uint32_t index) {
   std::fprintf(stderr, "market invariant broken: %s (listing index %u)\n", what, index);
   std::abort();
@@ -93,11 +86,11 @@ std::optional<uint32_t> Market::slot_of(CategoryId category) const {
 }
 
 uint32_t Market::find_open(ListingId listing) const {
-  return by_id_.find(id_hash(listing), [&](uint32_t index) { return listings_[index].id == listing; });
+  return by_id_.find(listing_id_hash(listing), [&](uint32_t index) { return listings_[index].id == listing; });
 }
 
 uint32_t Market::find_client(AccountId owner, ListingId client_id) const {
-  return by_client_.find(client_hash(owner, client_id), [&](uint32_t index) {
+  return by_client_.find(client_id_hash(owner, client_id), [&](uint32_t index) {
     return listings_[index].owner == owner && listings_[index].client_id == client_id;
   });
 }
@@ -162,7 +155,7 @@ void Market::drop_level(BookSide& side, Side listing_side, PriceFen price) {
 // Appends the listing to its level's FIFO and indexes it.
 void Market::rest(uint32_t index, const Context& ctx, bool emit_event) {
   Listing& listing = listings_[index];
-  BookSide& side = side_of(listing.slot, listing.firmness, listing.side);
+  BookSide& side = side_of(listing.slot(), listing.firmness, listing.side);
   const uint32_t level_index = level_for(side, listing.side, listing.price);
   Level& level = levels_[level_index];
 
@@ -177,8 +170,8 @@ void Market::rest(uint32_t index, const Context& ctx, bool emit_event) {
 
   listing.open = true;
   open_count_ += 1;
-  by_id_.insert(id_hash(listing.id), index);
-  by_client_.insert(client_hash(listing.owner, listing.client_id), index);
+  by_id_.insert(listing_id_hash(listing.id), index);
+  by_client_.insert(client_id_hash(listing.owner, listing.client_id), index);
   if (listing.expiry_ns != 0) heap_push(index);
   if (emit_event) emit_listing(EventType::listing_added, 0, listing, ctx);
 }
@@ -195,10 +188,10 @@ void Market::unlink(uint32_t index) {
   else listings_[listing.next].prev = listing.prev;
   level.count -= 1;
   level.open -= listing.open_quantity();
-  if (level.count == 0) drop_level(side_of(listing.slot, listing.firmness, listing.side), listing.side, listing.price);
+  if (level.count == 0) drop_level(side_of(listing.slot(), listing.firmness, listing.side), listing.side, listing.price);
 
-  by_id_.erase(id_hash(listing.id), index);
-  by_client_.erase(client_hash(listing.owner, listing.client_id), index);
+  by_id_.erase(listing_id_hash(listing.id), index);
+  by_client_.erase(client_id_hash(listing.owner, listing.client_id), index);
   if (listing.heap_slot != kNoIndex) heap_erase(index);
   listing.open = false;
   listing.level = kNoIndex;
@@ -217,7 +210,7 @@ void Market::emit_listing(EventType type, uint16_t reason, const Listing& listin
   Event event;
   event.type = type;
   event.reason = reason;
-  event.category = CategoryId{categories_[listing.slot]};
+  event.category = CategoryId{categories_[listing.slot()]};
   event.account = listing.owner;
   event.counterparty = listing.broker;
   event.subject = listing.id.value;

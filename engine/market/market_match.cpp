@@ -33,7 +33,7 @@ Reply Market::enter(uint32_t index, const Context& ctx) {
 }
 
 ListingOutcome Market::match(Listing& incoming, const Context& ctx, MatchState& state) {
-  BookSide& other = side_of(incoming.slot, Firmness::firm, opposite(incoming.side));
+  BookSide& other = side_of(incoming.slot(), Firmness::firm, opposite(incoming.side));
   const int64_t limit = price_key(opposite(incoming.side), incoming.price);
 
   // Levels are erased only at or after `position` while it is matched, so the
@@ -77,7 +77,7 @@ void Market::fill(Listing& incoming, uint32_t resting_index, const Context& ctx,
   // No overflow: the amount is at most the resting listing's price * quantity, checked when it was listed.
   Trade trade;
   trade.id = make_trade_id(ctx.stamp.seq, state.trades++);
-  trade.category = CategoryId{categories_[incoming.slot]};
+  trade.category = CategoryId{categories_[incoming.slot()]};
   trade.buy_listing = demand.id;
   trade.sell_listing = supply.id;
   trade.buyer = demand.owner;

@@ -12,12 +12,12 @@ namespace jubian::market {
 void Market::propose(uint32_t index, const Context& ctx) {
   const Listing& incoming = listings_[index];
   const Side other = opposite(incoming.side);
-  const BookSide& other_indicative = side_of(incoming.slot, Firmness::indicative, other);
+  const BookSide& other_indicative = side_of(incoming.slot(), Firmness::indicative, other);
   const bool indicative = incoming.firmness == Firmness::indicative;
   if (!indicative && other_indicative.levels.empty()) return;
 
   candidates_.clear();
-  if (indicative) collect(incoming, side_of(incoming.slot, Firmness::firm, other), ctx.stamp.time_ns, candidates_);
+  if (indicative) collect(incoming, side_of(incoming.slot(), Firmness::firm, other), ctx.stamp.time_ns, candidates_);
   collect(incoming, other_indicative, ctx.stamp.time_ns, candidates_);
 
   // Best price first, then earliest; priority_seq is unique within a shard.
@@ -54,7 +54,7 @@ void Market::emit_proposal(const Listing& incoming, const Listing& other, uint16
   Event event;
   event.type = EventType::proposal;
   event.reason = rank;
-  event.category = CategoryId{categories_[incoming.slot]};
+  event.category = CategoryId{categories_[incoming.slot()]};
   event.price = other.price;
   event.quantity = std::min(incoming.open_quantity(), other.open_quantity());
   event.seq = ctx.stamp.seq;

@@ -114,7 +114,6 @@ bool Market::load(std::span<const uint8_t> bytes) {
     const auto category = category_of(listing.id);
     if (!r.ok() || !listing_fields_valid(listing) || !category || !owns(*category)) return false;
     if (!ids.insert(listing.id.value).second) return false;
-    listing.slot = static_cast<uint32_t>(listing.id.value & 0xFFFFu);
   }
 
   uint64_t broker_count = 0;
@@ -191,7 +190,7 @@ Reply Market::apply(const BrokerReport&, const Context& ctx) const {
     if (detail != nullptr) {
       fmt::format_to(std::back_inserter(*detail),
                      "{}{{\"listing\":{},\"category\":{},\"side\":\"{}\",\"owner\":{},\"price\":{},\"open\":{}}}",
-                     claims == 0 ? "" : ",", listing.id.value, categories_[listing.slot],
+                     claims == 0 ? "" : ",", listing.id.value, categories_[listing.slot()],
                      listing.side == Side::supply ? "supply" : "demand", listing.owner.value, listing.price,
                      listing.open_quantity());
     }

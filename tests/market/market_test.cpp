@@ -77,7 +77,7 @@ std::string crossing_pair(const Market& market, TimeNs now) {
   for (const Listing* supply : open) {
     if (supply->side != Side::supply) continue;
     for (const Listing* demand : open) {
-      if (demand->side != Side::demand || demand->slot != supply->slot) continue;
+      if (demand->side != Side::demand || demand->slot() != supply->slot()) continue;
       if (demand->price < supply->price || demand->owner == supply->owner) continue;
       if (!constraints_allow(*supply, *demand)) continue;
       return "supply " + std::to_string(supply->id.value) + " and demand " + std::to_string(demand->id.value);
