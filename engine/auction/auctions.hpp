@@ -24,7 +24,8 @@ namespace jubian::auction {
 struct AuctionConfig {
   uint32_t lots_max = 100'000;            // lots, inquiries and agreements, open or closed
   uint32_t bids_per_lot_max = 100'000;    // accepted bids, sealed bids, intents, quotes or objections per lot
-  uint32_t qualifications_max = 1'000'000;
+  // (lot, bidder) pairs. A roadshow of 10,000 bidders each qualified on 200 lots needs 2,000,000.
+  uint32_t qualifications_max = 4'000'000;
 };
 
 // Phase numbers are published in Event::reason of lot_phase events and in lot_status.
