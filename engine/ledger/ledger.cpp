@@ -264,8 +264,7 @@ std::optional<Reply> Ledger::decide_transfer(const Transfer& command, const Cont
     if (from.balance - from.held < command.amount) {
       decided = insufficient_balance;
     } else {
-      from.balance -= command.amount;
-      record(from, -command.amount, movement_transfer, command.to, ctx);
+      move(from, SystemAccount::transit, -command.amount, movement_transfer, command.to, ctx);
       result.values = {command.amount, from.balance, 0, 0};
     }
     if (ctx.cross != nullptr) ctx.cross->publish(decided, command.amount);
@@ -276,9 +275,7 @@ std::optional<Reply> Ledger::decide_transfer(const Transfer& command, const Cont
   if (decided != ResultCode::ok) return reject_if_decider(decided, command.from, ctx);
 
   if (owns(command.to)) {
-    Account& to = holder_of(*lookup(command.to));
-    to.balance += command.amount;
-    record(to, command.amount, movement_transfer, command.from, ctx);
+    move(holder_of(*lookup(command.to)), SystemAccount::transit, command.amount, movement_transfer, command.from, ctx);
   }
   transfers_.emplace(command.id.value, TransferRecord{command, debit_here ? result : Reply{}});
   if (!debit_here) return std::nullopt;

@@ -7,7 +7,7 @@
 // accounts with owner_shard(id) == shard_index: a unit by id % shard_count, an individual
 // by its unit's shard, because an individual's earnings credit its unit's balance. The
 // account directory (id, kind, unit, broker links) is replicated on every shard. System
-// accounts (issuance, revenue, redemption, expiry) are striped: each shard keeps its own
+// accounts (issuance, revenue, redemption, expiry, transit) are striped: each shard keeps its own
 // stripe, and the balances of one shard always sum to zero.
 //
 // Replies. apply() returns a Reply when this shard decides the command, std::nullopt when
@@ -49,8 +49,10 @@ inline constexpr Points kExpiryThreshold = 100'000;        // two-year earnings 
 inline constexpr size_t kHistoryLength = 64;               // movements kept per balance account
 inline constexpr uint64_t kSystemAccountMax = 15;          // ids 0-15 are reserved
 
-enum class SystemAccount : uint8_t { issuance = 0, revenue = 1, redemption = 2, expiry = 3 };
-inline constexpr size_t kSystemAccountCount = 4;
+// transit carries a cross-shard transfer between its two shards, so that the balances
+// of every shard sum to zero; its stripes sum to zero over all shards.
+enum class SystemAccount : uint8_t { issuance = 0, revenue = 1, redemption = 2, expiry = 3, transit = 4 };
+inline constexpr size_t kSystemAccountCount = 5;
 inline constexpr AccountId system_account_id(SystemAccount account) { return AccountId{static_cast<uint64_t>(account) + 1}; }
 
 enum class AccountKind : uint8_t { unit = 1, individual = 2 };

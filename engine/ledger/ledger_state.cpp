@@ -151,7 +151,7 @@ void Ledger::hash(Sha256& hasher) const {
 // ---------------------------------------------------------------------------------------
 // Snapshot. Layout (codec fields, little-endian):
 //   snapshot := magic:u64 shard_index:u32 shard_count:u32 last_trade:u64 last_closed_year:i32
-//               system:i64[4] accounts rings caps holds redemptions transfers totals
+//               system:i64[5] accounts rings caps holds redemptions transfers totals
 //   accounts := count:u64 (account-fields members:count:u64 u32*)*
 //   rings    := count:u64 (count:u32 movement*)*     in account order, oldest movement first
 //   caps     := count:u64 (account:u64 scope:u64 rule:u16 side:u8 used:i64)*

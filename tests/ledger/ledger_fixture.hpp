@@ -23,6 +23,9 @@ inline TimeNs utc(int year, unsigned month, unsigned day, int hour, int minute, 
          (static_cast<TimeNs>(hour) * 3600 + minute * 60 + second) * cst::kNsPerSecond;
 }
 
+// The base in fen that earns `points` under landing_signed (10%).
+inline PriceFen base_fen_for_points(Points points) { return points * 1'000; }
+
 class LedgerTest : public ::testing::Test {
  protected:
   LedgerTest() : ledger(default_rules()) {}
