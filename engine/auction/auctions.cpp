@@ -173,7 +173,10 @@ Reply Auctions::apply(const LotCreate& command, const Context& ctx) {
   if (const auto code = check_common(command); code != ResultCode::ok) return reject(code);
   if (const auto code = check_format(command); code != ResultCode::ok) return reject(code);
 
-  Lot& lot = add_lot(lot_from(command, ctx.actor), ctx);
+  const Lot created = lot_from(command, ctx.actor);
+  if (created.end_ns <= ctx.stamp.time_ns) return reject(time_out_of_order);
+
+  Lot& lot = add_lot(created, ctx);
   announce_phase(lot, ctx);
   return Reply{ResultCode::ok, ctx.stamp.seq, ctx.stamp.time_ns, {lot.end_ns, 0, 0, 0}};
 }

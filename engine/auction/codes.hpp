@@ -19,7 +19,7 @@ inline constexpr ResultCode price_invalid{306};          // zero or negative sta
 inline constexpr ResultCode increment_invalid{307};      // zero or negative increment or Dutch step
 inline constexpr ResultCode reserve_out_of_order{308};   // negative reserve, reserve above the cap, or a Dutch floor out of range
 inline constexpr ResultCode cap_out_of_order{309};       // cap below the start, below the reserve, or off the increment grid
-inline constexpr ResultCode time_out_of_order{310};      // an end at or before its start, or a negative duration
+inline constexpr ResultCode time_out_of_order{310};      // an end at or before its start or the current time, or a negative duration
 inline constexpr ResultCode amount_overflow{311};        // price * quantity does not fit in int64 fen
 
 // Bids, intents and quotes.
