@@ -27,6 +27,7 @@
 #include "engine/common/sha256.hpp"
 #include "engine/market/codes.hpp"
 #include "engine/market/commands.hpp"
+#include "engine/market/huge_page_allocator.hpp"
 #include "engine/market/slot_index.hpp"
 
 namespace jubian::market {
@@ -39,7 +40,7 @@ inline constexpr uint8_t kMaturityMax = 9;
 
 struct MarketConfig {
   uint32_t listings_max = 1u << 20;           // open listings of one shard (pool size)
-  uint32_t categories_max = 4096;             // entries of the category table, at most kCategorySlotsMax
+  uint32_t categories_max = 4096;             // entries of the category table, below kCategorySlotsMax
   uint32_t proposals_top_k = 5;               // counterparties proposed to an indicative listing
   uint32_t levels_reserved_per_side = 256;    // initial capacity of each book side's level array
   uint32_t trades_per_command_max = kTradesPerCommandMax;
@@ -93,7 +94,7 @@ static_assert(sizeof(Listing) == 128);
 class Market {
  public:
   // Throws std::invalid_argument when the category table is larger than categories_max
-  // or kCategorySlotsMax, or when shard_index is not below shard_count.
+  // or not below kCategorySlotsMax, or when shard_index is not below shard_count.
   Market(const MarketConfig& config, std::span<const uint32_t> valid_categories, uint32_t shard_index = 0,
          uint32_t shard_count = 1);
 
@@ -205,14 +206,19 @@ class Market {
   void reset();
 
   MarketConfig config_;
+  // Category codes below this are looked up in a direct table instead of by binary search.
+  static constexpr uint32_t kDirectCategoryCodesMax = 1u << 16;
+  static constexpr uint16_t kNoSlot = UINT16_MAX;
+
   std::vector<uint32_t> categories_;  // sorted; a category's slot is its position here
+  std::vector<uint16_t> slot_by_code_;  // slot of each code, kNoSlot when absent; empty for large codes
   uint32_t shard_index_;
   uint32_t shard_count_;
 
-  std::vector<Listing> listings_;
+  HugePageVector<Listing> listings_;
   uint32_t free_listing_ = kNoIndex;
   size_t open_count_ = 0;
-  std::vector<Level> levels_;
+  HugePageVector<Level> levels_;
   uint32_t free_level_ = kNoIndex;
   std::vector<Book> books_;           // by category slot
   SlotIndex by_id_;

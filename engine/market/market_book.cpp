@@ -30,13 +30,17 @@ Market::Market(const MarketConfig& config, std::span<const uint32_t> valid_categ
       by_client_(config.listings_max) {
   std::sort(categories_.begin(), categories_.end());
   categories_.erase(std::unique(categories_.begin(), categories_.end()), categories_.end());
-  if (categories_.size() > config.categories_max || categories_.size() > kCategorySlotsMax)
-    throw std::invalid_argument("market: category table larger than categories_max");
+  if (categories_.size() > config.categories_max || categories_.size() >= kCategorySlotsMax)
+    throw std::invalid_argument("market: category table larger than categories_max or 65535 entries");
   if (shard_count == 0 || shard_index >= shard_count)
     throw std::invalid_argument("market: shard_index must be below shard_count");
   if (config.trades_per_command_max > kTradesPerCommandMax || config.listings_max == 0)
     throw std::invalid_argument("market: trades_per_command_max above 65535 or listings_max zero");
 
+  if (!categories_.empty() && categories_.back() < kDirectCategoryCodesMax) {
+    slot_by_code_.assign(categories_.back() + 1, kNoSlot);
+    for (size_t slot = 0; slot < categories_.size(); ++slot) slot_by_code_[categories_[slot]] = static_cast<uint16_t>(slot);
+  }
   listings_.resize(config.listings_max);
   levels_.resize(config.listings_max);
   expiry_heap_.reserve(config.listings_max);
@@ -80,6 +84,10 @@ std::optional<CategoryId> Market::category_of(ListingId listing) const {
 }
 
 std::optional<uint32_t> Market::slot_of(CategoryId category) const {
+  if (!slot_by_code_.empty()) {
+    if (category.value >= slot_by_code_.size() || slot_by_code_[category.value] == kNoSlot) return std::nullopt;
+    return slot_by_code_[category.value];
+  }
   const auto it = std::lower_bound(categories_.begin(), categories_.end(), category.value);
   if (it == categories_.end() || *it != category.value) return std::nullopt;
   return static_cast<uint32_t>(it - categories_.begin());

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/common/types.hpp"
+#include "engine/market/huge_page_allocator.hpp"
 
 namespace jubian::market {
 
@@ -79,7 +80,7 @@ class SlotIndex {
     uint32_t index = kNoIndex;
   };
 
-  std::vector<Entry> entries_;
+  HugePageVector<Entry> entries_;
   size_t mask_;
 };
 
