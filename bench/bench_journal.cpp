@@ -58,8 +58,8 @@ struct LatencyLog {
 
   void on_durable(Seq durable) {
     const int64_t now = now_ns();
-    const size_t made = commits.load(std::memory_order_acquire);
-    while (completed < made && last_seq[completed] <= durable) {
+    const size_t started = commits.load(std::memory_order_acquire);
+    while (completed < started && last_seq[completed] <= durable) {
       latency_ns[completed] = now - start_ns[completed];
       ++completed;
     }

@@ -3,9 +3,9 @@
 // so a restart rebuilds the same state. engine/journal/format.hpp has the byte layout and
 // engine/journal/README.md the threads.
 //
-// Threads: one sequencer thread calls append() and commit(); the journal's own writer
-// thread (start()) writes each group of committed records as one or more batches,
-// fdatasyncs once per group, and then publishes durable_seq() and calls on_durable.
+// Threads: one sequencer thread calls append() and commit(). The journal's own writer
+// thread (start()) writes each group of committed records as one or more batches and
+// fdatasyncs once per group. Then it publishes durable_seq() and calls on_durable.
 // The interface is narrow on purpose (append a batch, learn it is durable, replay from a
 // position) so that a replicated log can take the place of this local one.
 
@@ -65,7 +65,7 @@ struct RecordView {
   std::span<const uint8_t> payload;
 };
 
-// Where a batch sits and the chain hash that ends it; a trade voucher quotes these.
+// The position of a batch and its chain hash, which a trade voucher quotes.
 struct BatchInfo {
   std::string segment;  // file name inside the journal directory
   uint64_t offset;      // byte offset of the batch header in that file
@@ -86,9 +86,9 @@ class JournalError : public std::runtime_error {
 
 class Journal {
  public:
-  // Opens (creating if empty) and recovers: cuts a torn tail (logged with offset); throws
-  // JournalError naming segment, offset and sequence on a damaged record followed by
-  // valid ones (unless truncate_damaged).
+  // Opens the directory (creating an empty log if there is none) and recovers it. A torn
+  // tail is cut and logged with its offset. A damaged record followed by valid ones
+  // throws JournalError naming segment, offset and sequence, unless truncate_damaged.
   explicit Journal(Options options);
   ~Journal();  // close(): flush, sync, join
   Journal(const Journal&) = delete;
@@ -97,7 +97,7 @@ class Journal {
   Seq last_seq() const;      // last record recovered or appended
   Digest last_hash() const;  // chain hash of the last batch written (all zero for an empty log)
 
-  // Calls fn for every record with seq > after, in order, with the batch that holds it.
+  // Calls fn for every record with seq > after, in order, with the batch that contains it.
   // Used at recovery before appending starts, and by tools.
   void replay(Seq after, const std::function<void(const RecordView&, const BatchInfo&)>& fn) const;
 
@@ -169,7 +169,7 @@ class Journal {
   [[nodiscard]] bool roll_segment(Seq next_seq);
   [[nodiscard]] bool sync_segment();
   void publish();
-  void fail(const std::string& what, int error_number);
+  void fail(const std::string& operation, const std::string& error);
 
   Options options_;
   std::atomic<Seq> last_seq_{0};  // written by the sequencer thread (append) and recovery

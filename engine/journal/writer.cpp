@@ -131,7 +131,7 @@ bool Journal::write_batch(size_t position, size_t bytes, uint32_t count) {
     const ssize_t written = options_.write_fn ? options_.write_fn(w.fd, data, left) : ::write(w.fd, data, left);
     if (written < 0 && errno == EINTR) continue;
     if (written <= 0) {
-      fail("write", written < 0 ? errno : EIO);
+      fail("write", std::strerror(written < 0 ? errno : EIO));
       return false;
     }
     data += written;
@@ -149,7 +149,7 @@ bool Journal::write_batch(size_t position, size_t bytes, uint32_t count) {
 bool Journal::roll_segment(Seq next_seq) {
   auto& w = *writer_;
   if (!w.segment_has_batches) {
-    fail("roll: a record does not fit in an empty segment", EFBIG);
+    fail("roll segment", "a record does not fit in an empty segment");
     return false;
   }
   if (!sync_segment()) return false;
@@ -162,14 +162,14 @@ bool Journal::roll_segment(Seq next_seq) {
     if (w.fd < 0) throw JournalError(io_failed, "open " + path.string() + ": " + std::strerror(errno));
     w.segment_name = path.filename().string();
   } catch (const JournalError& error) {
-    fail(std::string("create segment: ") + error.what(), errno);
+    fail("create segment", error.what());
     return false;
   }
   w.segment_capacity = options_.segment_bytes;
   w.offset = format::kSegmentHeaderBytes;
   w.segment_has_batches = false;
   if (::lseek(w.fd, static_cast<off_t>(w.offset), SEEK_SET) < 0) {
-    fail("lseek", errno);
+    fail("lseek", std::strerror(errno));
     return false;
   }
   logger("journal")->info("journal_segment_created: segment={} first_seq={}", w.segment_name, next_seq);
@@ -183,7 +183,7 @@ bool Journal::sync_segment() {
   if (!w.unsynced) return true;
   const int result = options_.fdatasync_fn ? options_.fdatasync_fn(w.fd) : ::fdatasync(w.fd);
   if (result != 0) {
-    fail("fdatasync", errno);
+    fail("fdatasync", std::strerror(errno));
     return false;
   }
   w.unsynced = false;
@@ -201,12 +201,12 @@ void Journal::publish() {
   if (on_durable_) on_durable_(w.written_seq, w.hash);
 }
 
-void Journal::fail(const std::string& what, int error_number) {
+void Journal::fail(const std::string& operation, const std::string& error) {
   auto& w = *writer_;
   logger("journal")->error(
       "journal_write_failed: op=\"{}\" segment={} offset={} written_seq={} durable_seq={} error=\"{}\" "
       "action=\"writer stopped; nothing more is acknowledged\"",
-      what, w.segment_name, w.offset, w.written_seq, durable_seq(), std::strerror(error_number));
+      operation, w.segment_name, w.offset, w.written_seq, durable_seq(), error);
   {
     std::lock_guard lock(mutex_);
     failed_.store(true, std::memory_order_release);
