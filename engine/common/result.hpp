@@ -23,6 +23,7 @@ enum class ResultCode : uint16_t {
   not_authorised = 5,       // the session may not act for this account or run this command
   amount_invalid = 6,       // zero, negative or overflowing amount
   time_invalid = 7,         // a time field out of order or before the current sequenced time
+  broker_required = 8,      // the account named as a broker (or acting as one) is not a registered broker
   internal_error = 99,
 };
 

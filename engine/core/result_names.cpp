@@ -1,3 +1,4 @@
+#include "api/codes.hpp"
 #include "engine/auction/codes.hpp"
 #include "engine/common/result.hpp"
 #include "engine/ledger/codes.hpp"
@@ -16,13 +17,15 @@ std::string_view result_code_name(ResultCode code) {
     case ResultCode::not_authorised: return "not_authorised";
     case ResultCode::amount_invalid: return "amount_invalid";
     case ResultCode::time_invalid: return "time_invalid";
+    case ResultCode::broker_required: return "broker_required";
     case ResultCode::internal_error: return "internal_error";
     default: break;
   }
   if (number >= 100 && number < 200) return ledger::code_name(code);
   if (number >= 200 && number < 300) return market::code_name(code);
   if (number >= 300 && number < 400) return auction::code_name(code);
-  // TODO: gateway (400-499) and journal (500-599) names once those codes exist.
+  if (number >= 400 && number < 500) return gateway::code_name(code);
+  // TODO: journal (500-599) names once those codes exist.
   return "unknown";
 }
 

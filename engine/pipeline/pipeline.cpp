@@ -1,1 +1,334 @@
-// TODO: placeholder until this subsystem lands.
+#include "engine/pipeline/pipeline.hpp"
+
+#include <concurrentqueue/concurrentqueue.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+#include "engine/common/log.hpp"
+#include "engine/core/engine.hpp"
+#include "engine/journal/journal.hpp"
+#include "engine/pipeline/wait.hpp"
+
+namespace jubian::pipeline {
+namespace {
+
+struct Ingress {
+  SessionPort* port = nullptr;
+  Command command;
+};
+
+TimeNs wall_clock_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A cursor on its own cache line: the next ring position its owner has not finished.
+struct alignas(64) Cursor {
+  std::atomic<uint64_t> next{0};
+};
+
+}  // namespace
+
+struct Pipeline::Impl {
+  Options options;
+  std::shared_ptr<spdlog::logger> log = logger("pipeline");
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<journal::Journal> journal;
+  RecoveryReport recovery;
+
+  moodycamel::ConcurrentQueue<Ingress> ingress;
+  std::unique_ptr<Slot[]> ring;  // Slot holds atomics, so the ring is allocated once and never moved
+  uint64_t ring_size = 0;
+  uint64_t ring_mask = 0;
+
+  Cursor sequenced;                  // positions [0, sequenced) are filled and visible
+  std::vector<Cursor> unit_cursors;  // one per engine unit
+  Cursor responded;                  // positions [0, responded) are answered and free
+
+  // Sequencer-thread state.
+  Seq last_seq = 0;
+  TimeNs last_time_ns = 0;
+  TimeNs last_tick_ns = 0;
+  std::vector<uint8_t> encode_buffer;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> sequencer_done{false};
+  std::atomic<EventListener*> listener{nullptr};
+  std::atomic<Seq> applied{0};
+  std::atomic<uint64_t> submitted{0};
+  std::atomic<uint64_t> taken{0};
+  std::vector<std::thread> threads;
+
+  explicit Impl(const Options& opts) : options(opts) {}
+
+  void recover();
+  void start_threads();
+  void sequencer_loop();
+  void stage_loop(std::vector<size_t> units);
+  void responder_loop();
+  void sequence_one(SessionPort* port, Command& command, TimeNs now);
+  bool wait_position(const Cursor& cursor, uint64_t position, Waiter& waiter) const;
+};
+
+// Loads the newest snapshot, replays the journal after it through the engine, and
+// leaves the sequencer's counters where the log ends.
+void Pipeline::Impl::recover() {
+  const auto started = std::chrono::steady_clock::now();
+  const auto journal_dir = options.data_dir / "journal";
+  std::filesystem::create_directories(journal_dir);
+
+  if (auto snapshot = journal::Journal::load_latest_snapshot(journal_dir)) {
+    if (!engine->load(snapshot->state))
+      throw std::runtime_error("recovery failed: snapshot " + snapshot->path.string() + " does not decode");
+    recovery.snapshot_seq = snapshot->seq;
+    log->info("snapshot_loaded: path={} seq={}", snapshot->path.string(), snapshot->seq);
+  }
+
+  journal::Options journal_options;
+  journal_options.dir = journal_dir;
+  journal_options.segment_bytes = options.segment_bytes;
+  journal_options.durability = options.durability_sync ? journal::Durability::sync : journal::Durability::async;
+  journal_options.async_sync_interval_ms = options.async_sync_interval_ms;
+  journal_options.truncate_damaged = options.truncate_damaged_journal;
+  journal_options.fdatasync_fn = options.fdatasync_fn;
+  journal = std::make_unique<journal::Journal>(journal_options);
+
+  if (journal->last_seq() < recovery.snapshot_seq)
+    throw std::runtime_error(fmt::format("recovery failed: snapshot covers seq {} but the journal ends at seq {}",
+                                         recovery.snapshot_seq, journal->last_seq()));
+
+  Slot slot;
+  journal->replay(recovery.snapshot_seq, [&](const journal::RecordView& record, const journal::BatchInfo&) {
+    slot.reset(engine->unit_count());
+    const ResultCode decoded = decode_command(record.type, record.payload, slot.command);
+    if (decoded != ResultCode::ok)
+      throw std::runtime_error(fmt::format("recovery failed: record seq {} type {} does not decode ({})", record.seq,
+                                           record.type, result_code_name(decoded)));
+    slot.stamp = Stamp{record.seq, record.time_ns};
+    engine->apply(slot);
+    last_time_ns = record.time_ns;
+    ++recovery.records_replayed;
+  });
+
+  last_seq = journal->last_seq();
+  last_tick_ns = last_time_ns;
+  applied.store(last_seq);
+  recovery.last_seq = last_seq;
+  recovery.state_hash = engine->state_hash();
+  recovery.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  log->info("recovered: snapshot_seq={} last_seq={} records_replayed={} seconds={:.3f} state_hash={}",
+            recovery.snapshot_seq, recovery.last_seq, recovery.records_replayed, recovery.seconds,
+            to_hex(recovery.state_hash));
+}
+
+bool Pipeline::Impl::wait_position(const Cursor& cursor, uint64_t position, Waiter& waiter) const {
+  waiter.reset();
+  while (cursor.next.load(std::memory_order_acquire) <= position) {
+    if (sequencer_done.load(std::memory_order_acquire) && sequenced.next.load(std::memory_order_acquire) <= position)
+      return false;
+    waiter.idle();
+  }
+  return true;
+}
+
+// Stamps one command into the next ring slot and appends it to the open journal batch.
+void Pipeline::Impl::sequence_one(SessionPort* port, Command& command, TimeNs now) {
+  const uint64_t position = sequenced.next.load(std::memory_order_relaxed);
+  Waiter waiter(options.wait);
+  while (position - responded.next.load(std::memory_order_acquire) >= ring_size) waiter.idle();
+
+  Slot& slot = ring[position & ring_mask];
+  slot.reset(engine->unit_count());
+  slot.port = port;
+  if (std::holds_alternative<system::StateHashQuery>(command.body)) {
+    // The hash needs every unit at rest: drain the ring, then compute it here while the
+    // stage threads wait for the next position.
+    journal->commit();
+    while (responded.next.load(std::memory_order_acquire) < position) waiter.idle();
+    slot.presolved = true;
+    slot.reply.values = digest_words(engine->state_hash());
+  }
+  slot.journaled = command.journaled();
+  last_time_ns = std::max(last_time_ns, now);
+  if (slot.journaled) {
+    ++last_seq;
+    encode_buffer.clear();
+    encode_command(command, encode_buffer);
+    journal->append(command.type(), last_seq, last_time_ns, encode_buffer);
+  }
+  slot.stamp = Stamp{last_seq, last_time_ns};
+  slot.command = std::move(command);
+  sequenced.next.store(position + 1, std::memory_order_release);
+}
+
+void Pipeline::Impl::sequencer_loop() {
+  std::vector<Ingress> batch(options.batch_commands_max);
+  Waiter waiter(options.wait);
+  const TimeNs tick_interval_ns = options.tick_interval_ms * 1'000'000;
+
+  for (;;) {
+    const size_t count = ingress.try_dequeue_bulk(batch.begin(), batch.size());
+    const TimeNs now = wall_clock_ns();
+    for (size_t i = 0; i < count; ++i) sequence_one(batch[i].port, batch[i].command, now);
+    taken.fetch_add(count, std::memory_order_relaxed);
+
+    bool ticked = false;
+    if (tick_interval_ns > 0 && now - last_tick_ns >= tick_interval_ns && !stopping.load()) {
+      Command tick{kNoAccount, RequestId{0}, system::Tick{}};
+      sequence_one(nullptr, tick, now);
+      last_tick_ns = now;
+      ticked = true;
+    }
+
+    if (count > 0 || ticked) {
+      journal->commit();
+      waiter.reset();
+      continue;
+    }
+    if (stopping.load(std::memory_order_acquire) && taken.load() == submitted.load()) break;
+    waiter.idle();
+  }
+  sequencer_done.store(true, std::memory_order_release);
+}
+
+// Runs the given units over every position in order; a unit waits for the units of the
+// earlier stages to finish the same position first.
+void Pipeline::Impl::stage_loop(std::vector<size_t> units) {
+  Waiter waiter(options.wait);
+  std::vector<size_t> order;
+  order.reserve(units.size());
+  for (uint64_t position = 0;; ++position) {
+    if (!wait_position(sequenced, position, waiter)) return;
+    Slot& slot = ring[position & ring_mask];
+
+    // Units stay in stage order; a cross-shard transfer's deciding shard moves to the
+    // front of this thread's ledger units, because the other shards wait for it.
+    order.assign(units.begin(), units.end());
+    const size_t leading = engine->leading_unit(slot);
+    if (auto found = std::find(order.begin(), order.end(), leading); found != order.end()) {
+      auto first_ledger = std::find_if(order.begin(), order.end(),
+                                       [&](size_t unit) { return engine->unit_stage(unit) == Stage::ledger; });
+      std::rotate(first_ledger, found, found + 1);
+    }
+
+    for (size_t unit : order) {
+      const Stage stage = engine->unit_stage(unit);
+      for (size_t other = 0; other < engine->unit_count(); ++other) {
+        if (engine->unit_stage(other) < stage) wait_position(unit_cursors[other], position, waiter);
+      }
+      engine->apply_unit(unit, slot);
+      unit_cursors[unit].next.store(position + 1, std::memory_order_release);
+    }
+  }
+}
+
+void Pipeline::Impl::responder_loop() {
+  Waiter waiter(options.wait);
+  for (uint64_t position = 0;; ++position) {
+    if (!wait_position(sequenced, position, waiter)) return;
+    for (auto& cursor : unit_cursors) wait_position(cursor, position, waiter);
+    Slot& slot = ring[position & ring_mask];
+
+    waiter.reset();
+    while (journal->durable_seq() < slot.stamp.seq) {
+      if (journal->failed()) return;  // nothing after a failed sync is ever acknowledged
+      waiter.idle();
+    }
+
+    engine->finish(slot);
+    applied.store(slot.stamp.seq, std::memory_order_release);
+    if (SessionPort* port = slot.port; port != nullptr && !port->closed.load(std::memory_order_acquire)) {
+      auto* response = new Response{slot.command.type(), slot.command.request_id, slot.reply, std::move(slot.detail)};
+      Waiter full(options.wait);
+      while (!port->responses.push(response)) {
+        if (port->closed.load(std::memory_order_acquire)) {
+          delete response;
+          response = nullptr;
+          break;
+        }
+        full.idle();
+      }
+      if (response != nullptr) {
+        port->in_flight.fetch_sub(1, std::memory_order_acq_rel);
+        if (port->notify) port->notify();
+      }
+    }
+    if (auto* target = listener.load(std::memory_order_acquire); target != nullptr && !slot.events.empty())
+      target->on_events(slot.events);
+    responded.next.store(position + 1, std::memory_order_release);
+  }
+}
+
+void Pipeline::Impl::start_threads() {
+  ring_size = 1;
+  while (ring_size < options.ring_slots) ring_size <<= 1;
+  ring = std::make_unique<Slot[]>(ring_size);
+  ring_mask = ring_size - 1;
+  unit_cursors = std::vector<Cursor>(engine->unit_count());
+
+  journal->start();
+  threads.emplace_back([this] { sequencer_loop(); });
+
+  // Stage units are dealt to the stage threads round-robin; each thread keeps stage order.
+  const size_t stage_threads = std::max<size_t>(1, std::min<size_t>(options.stage_threads, engine->unit_count()));
+  std::vector<std::vector<size_t>> assignment(stage_threads);
+  for (size_t unit = 0; unit < engine->unit_count(); ++unit) assignment[unit % stage_threads].push_back(unit);
+  for (auto& units : assignment) threads.emplace_back([this, units] { stage_loop(units); });
+  threads.emplace_back([this] { responder_loop(); });
+
+  log->info("started: stage_threads={} units={} ring_slots={} wait={} durability={}", stage_threads,
+            engine->unit_count(), ring_size, static_cast<int>(options.wait), options.durability_sync ? "sync" : "async");
+}
+
+Pipeline::Pipeline(const Options& options) : impl_(std::make_unique<Impl>(options)) {
+  EngineConfig config;
+  config.rules_file = options.rules_file;
+  config.categories_file = options.categories_file;
+  config.ledger_shards = options.ledger_shards;
+  config.market_shards = options.market_shards;
+  impl_->engine = std::make_unique<Engine>(config);
+  impl_->recover();
+  impl_->start_threads();
+}
+
+Pipeline::~Pipeline() { stop(); }
+
+const RecoveryReport& Pipeline::recovery() const { return impl_->recovery; }
+
+bool Pipeline::submit(SessionPort* port, Command command) {
+  if (impl_->stopping.load(std::memory_order_acquire) || impl_->journal->failed()) return false;
+  if (port != nullptr) port->in_flight.fetch_add(1, std::memory_order_acq_rel);
+  impl_->submitted.fetch_add(1, std::memory_order_acq_rel);
+  impl_->ingress.enqueue(Ingress{port, std::move(command)});
+  return true;
+}
+
+void Pipeline::set_event_listener(EventListener* listener) { impl_->listener.store(listener); }
+
+void Pipeline::stop() {
+  if (!impl_ || impl_->threads.empty()) return;
+  impl_->stopping.store(true, std::memory_order_release);
+  for (auto& thread : impl_->threads) thread.join();
+  impl_->threads.clear();
+  impl_->journal->close();
+
+  if (!impl_->journal->failed() && impl_->options.snapshot_at_stop) {
+    std::vector<uint8_t> state;
+    impl_->engine->save(state);
+    impl_->journal->write_snapshot(impl_->journal->last_seq(), impl_->journal->last_hash(), state);
+  }
+  impl_->log->info("stopped: last_seq={} failed={}", impl_->journal->last_seq(), impl_->journal->failed());
+}
+
+bool Pipeline::failed() const { return impl_->journal->failed(); }
+
+Seq Pipeline::last_applied() const { return impl_->applied.load(std::memory_order_acquire); }
+
+uint64_t Pipeline::queue_depth() const { return impl_->submitted.load() - impl_->taken.load(); }
+
+Digest Pipeline::state_hash_after_stop() const { return impl_->engine->state_hash(); }
+
+}  // namespace jubian::pipeline

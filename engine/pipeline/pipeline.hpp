@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,11 +27,13 @@ struct Options {
   uint32_t ledger_shards = 1;
   uint32_t market_shards = 1;
   WaitStrategy wait = WaitStrategy::yield;
+  uint32_t stage_threads = 1;                // threads running the engine's units (precheck, market, ledger)
   uint32_t ring_slots = 65536;               // sequenced commands in flight between stages
   uint32_t batch_commands_max = 4096;        // commands the sequencer takes per journal batch
   int64_t tick_interval_ms = 100;            // sequenced time ticks; 0 turns the timer off
-  uint64_t snapshot_every_commands = 0;      // 0: snapshot only at shutdown
+  bool snapshot_at_stop = true;              // write a snapshot after a clean stop
   bool truncate_damaged_journal = false;     // operator flag: cut the log at a damaged record
+  std::function<int(int)> fdatasync_fn;      // fault-injection seam passed to the journal; empty = fdatasync
 };
 
 struct RecoveryReport {
@@ -65,6 +68,9 @@ class Pipeline {
   bool failed() const;              // the journal writer stopped on an I/O error
   Seq last_applied() const;
   uint64_t queue_depth() const;     // commands submitted and not yet sequenced
+
+  // The engine's state hash. Only valid after stop(); live sessions send state_hash.
+  Digest state_hash_after_stop() const;
 
  private:
   struct Impl;
