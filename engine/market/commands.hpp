@@ -63,9 +63,9 @@ struct ListingCancel {
 };
 
 // Changes price and total quantity (filled part included) of one of the actor's listings.
-// A smaller quantity at the same price keeps time priority; a new price or a larger
-// quantity loses it and matches again as if new; a quantity at or below the filled amount
-// cancels the rest. Reply values as ListingAdd.
+// A smaller quantity at the same price keeps time priority. A new price or a larger
+// quantity loses it, and the listing matches again as if new. A quantity at or below the
+// filled amount cancels the rest. Reply values as ListingAdd.
 struct ListingAmend {
   static constexpr uint16_t kType = 0x0203;
   static constexpr std::string_view kName = "listing_amend";

@@ -1,8 +1,8 @@
 #pragma once
 // An allocator for the market's large preallocated arrays (listing pool, level pool, id
-// indexes). It aligns each array to 2 MiB and asks Linux to back it with transparent
-// huge pages (madvise MADV_HUGEPAGE) before the first touch, because matching reads
-// these arrays at random and 4 KiB pages would spend a TLB miss on most of those reads.
+// indexes). It aligns each array to 2 MiB and advises Linux to back it with transparent
+// huge pages (madvise MADV_HUGEPAGE) before the first touch. Matching reads these arrays
+// at random, and with 4 KiB pages most of those reads would also miss the TLB.
 // The advice is a hint: where the kernel declines it, the arrays use normal pages.
 
 #include <sys/mman.h>

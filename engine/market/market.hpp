@@ -117,8 +117,8 @@ class Market {
 
   void hash(Sha256& sha) const;
   void save(std::vector<uint8_t>& out) const;
-  // Replaces the state with a saved one; returns false (state unchanged) when the bytes
-  // are not a valid snapshot of a market with this category table and sharding.
+  // Replaces the state with a saved one. Returns false and leaves the state unchanged
+  // when the bytes are not a valid snapshot of a market with this category table and sharding.
   [[nodiscard]] bool load(std::span<const uint8_t> bytes);
 
   size_t open_listings() const { return open_count_; }

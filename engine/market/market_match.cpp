@@ -1,5 +1,5 @@
-// Matching: an incoming firm listing trades with the other side's firm book by price,
-// then time, under the technology constraints; what is left rests or is cancelled.
+// Matching. An incoming firm listing trades with the other side's firm book by price,
+// then time, under the technology constraints. What is left rests or is cancelled.
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
-// Proposals: a resting indicative listing is shown its top K compatible counterparties on
-// the other side, firm or indicative; a resting firm listing is shown to the other side's
-// indicative listings. Proposals never trade.
+// Proposals. A resting indicative listing is shown its top K compatible counterparties
+// on the other side, firm or indicative. A resting firm listing is shown to the other
+// side's compatible indicative listings. Proposals never trade.
 
 #include <algorithm>
 
@@ -47,8 +47,8 @@ void Market::collect(const Listing& incoming, const BookSide& side, TimeNs now, 
 
 // Sends one proposal to both owners and to each side's broker of record. For each
 // recipient, subject is its own listing, aux the other listing and counterparty the
-// other owner; price is the price a trade would take (the resting listing's), quantity
-// the smaller open quantity and reason the rank, from 1.
+// other owner. Price is the price a trade would take (the resting listing's), quantity
+// the smaller open quantity, and reason the rank from 1.
 void Market::emit_proposal(const Listing& incoming, const Listing& other, uint16_t rank, const Context& ctx) const {
   if (ctx.events == nullptr) return;
   Event event;

@@ -9,9 +9,10 @@
 //               quantity:i64 filled:i64 expiry_ns:i64 priority_seq:u64
 //   broker   := account:u64 trades:u64 quantity:i64 amount:i64 recent_next:u64
 //               recent_count:u32 trade_id:u64*
-// Listings appear book by book (category slot ascending; firm supply, firm demand,
-// indicative supply, indicative demand), best level first, in time order within a level,
-// so loading them in order restores every priority. Brokers appear by account ascending.
+// Listings appear book by book in category slot order. Within a book the sides come as
+// firm supply, firm demand, indicative supply, indicative demand, each best level first
+// and in time order within a level, so loading them in order restores every priority.
+// Brokers appear by account ascending.
 
 #include <fmt/format.h>
 
@@ -204,7 +205,7 @@ Reply Market::apply(const BrokerReport&, const Context& ctx) const {
     auto out = std::back_inserter(*detail);
     fmt::format_to(out, "],\"trades\":{},\"quantity\":{},\"amount\":{},\"recent_trades\":[", stats.trades,
                    stats.quantity, stats.amount);
-    // The ring holds the newest trades; print them oldest first.
+    // The ring contains the newest trades. They are printed oldest first.
     const size_t kept = stats.recent.size();
     for (size_t i = 0; i < kept; ++i) {
       const size_t at = kept < config_.broker_trades_kept ? i : (stats.recent_next + i) % kept;

@@ -4,8 +4,8 @@
 // backward-shift deletion, so there are no tombstones and a probe never passes more than
 // the entries that share its cluster. The capacity is set once, at twice the number of
 // entries the owner will ever insert, and the index never allocates afterwards. An entry
-// keeps the low 32 bits of the hash (8 bytes an entry, so more of the index stays in
-// cache); callers confirm a hit against the listing itself.
+// stores only the low 32 bits of the hash, so it takes 8 bytes and more of the index
+// stays in cache. Callers confirm a hit against the listing itself.
 
 #include <algorithm>
 #include <bit>

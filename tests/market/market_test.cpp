@@ -153,7 +153,7 @@ TEST(MarketRandom, SnapshotRestoresSameFutureOutput) {
   Harness copy_harness(copy);
   ASSERT_EQ(harness.digest(), copy_harness.digest());
 
-  // Both books must answer the same stream identically, priorities included.
+  // Both books must return the same output for the same stream, priorities included.
   copy_harness.seq = harness.seq;
   for (uint64_t i = 0; i < 500; ++i) {
     const ListingAdd add = random_add(rng, 10'000 + i, 1'000);

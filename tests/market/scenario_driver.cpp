@@ -91,7 +91,9 @@ std::vector<std::string> ScenarioDriver::run_add(std::istringstream& in) {
   uint64_t owner = 0;
   ListingAdd add;
   in >> name >> by >> owner >> side >> add.quantity >> at >> add.price;
-  add.side = side == "supply" ? Side::supply : side == "demand" ? Side::demand : Side{9};
+  add.side = Side{9};  // an invalid side unless the word is supply or demand
+  if (side == "supply") add.side = Side::supply;
+  if (side == "demand") add.side = Side::demand;
   add.category = CategoryId{101};
   add.modes = kModeMask;
   add.maturity = 5;
