@@ -1,3 +1,4 @@
+// cmake-link: jubian_ledger
 // Every rule of the award table at its boundaries: the cap reached exactly, one point
 // over it, rounding down, business days and years in China Standard Time.
 

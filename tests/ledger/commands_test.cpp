@@ -1,3 +1,4 @@
+// cmake-link: jubian_ledger
 // Spending, transfers, holds, redemption, year close, reports and registration errors.
 // Every rejection is checked to leave the state digest unchanged.
 

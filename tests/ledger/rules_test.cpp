@@ -1,3 +1,4 @@
+// cmake-link: jubian_ledger
 // The rule table file: the shipped config/rules.toml holds the policy's defaults, and a
 // broken file is rejected with the key named.
 

@@ -1,3 +1,4 @@
+// cmake-link: jubian_ledger
 // A randomized command stream with a fixed seed: the invariants hold after every
 // command, and 1, 2 and 4 shards on their own threads reach the same combined digest
 // and the same merged replies.
