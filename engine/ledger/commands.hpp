@@ -41,7 +41,7 @@ inline constexpr uint8_t kUnitKindMax = static_cast<uint8_t>(UnitKind::other);
 
 enum class TitleLevel : uint8_t { none = 0, junior = 1, middle = 2, senior = 3 };
 
-// What spent or held points pay for.
+// Purpose of spent or held points.
 enum class UseCode : uint8_t { service = 1, commission = 2, annual_fee = 3 };
 inline constexpr uint8_t kUseCodeMax = static_cast<uint8_t>(UseCode::annual_fee);
 

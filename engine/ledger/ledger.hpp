@@ -50,14 +50,14 @@ inline constexpr size_t kHistoryLength = 64;               // movements kept per
 inline constexpr uint64_t kSystemAccountMax = 15;          // ids 0-15 are reserved
 
 // transit carries a cross-shard transfer between its two shards, so that the balances
-// of every shard sum to zero; its stripes sum to zero over all shards.
+// of every shard sum to zero. Its stripes sum to zero over all shards.
 enum class SystemAccount : uint8_t { issuance = 0, revenue = 1, redemption = 2, expiry = 3, transit = 4 };
 inline constexpr size_t kSystemAccountCount = 5;
 inline constexpr AccountId system_account_id(SystemAccount account) { return AccountId{static_cast<uint64_t>(account) + 1}; }
 
 enum class AccountKind : uint8_t { unit = 1, individual = 2 };
 
-// What a history entry records: an award of rule `kind` (1-28), or one of these.
+// Kind of a history entry: an award of rule `kind` (1-28), or one of these.
 enum MovementKind : uint16_t {
   movement_spend = 100, movement_transfer = 101, movement_hold_post = 102, movement_redemption = 103, movement_expiry = 104,
 };
@@ -129,7 +129,7 @@ class Ledger {
   // Expires holds whose timeout is at or before ctx.stamp.time_ns.
   void on_tick(const Context& ctx);
 
-  // Pre-checks for the core; answered from the replicated directory on any shard.
+  // Pre-checks for the core, computed from the replicated directory on any shard.
   bool account_exists(AccountId id) const;
   bool is_broker(AccountId id) const;
   bool is_unit(AccountId id) const;

@@ -228,7 +228,7 @@ void Ledger::pay_trade_side(AccountId party, uint8_t side, PriceFen amount, uint
 }
 
 // Pays the broker, its service institution, training base and cultivation base, each its
-// share of the amount; links that are unset or not registered are skipped.
+// share of the amount. Links that are unset or not registered are skipped.
 void Ledger::pay_broker_chain(AccountId broker_id, PriceFen amount, uint64_t reference, const Context& ctx) {
   const Account* broker = find(broker_id);
   if (broker == nullptr || !broker->broker) return;

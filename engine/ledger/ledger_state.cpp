@@ -44,9 +44,9 @@ std::optional<Reply> Ledger::merge_replies(std::span<const std::optional<Reply>>
 }
 
 // ---------------------------------------------------------------------------------------
-// Canonical hash: accounts in id order with the directory of shard 0 and the state of the
-// owner shard; system stripes, caps, holds, redemptions and rule totals summed or
-// gathered over all shards and sorted, so the digest does not depend on the shard count.
+// Canonical hash: accounts in id order, with the directory of shard 0 and the state of
+// the owner shard. System stripes, caps, holds, redemptions and rule totals are summed
+// or gathered over all shards and sorted, so the digest does not depend on the shard count.
 
 Digest Ledger::combined_hash(std::span<const Ledger* const> shards) {
   const Ledger& first = *shards.front();

@@ -26,7 +26,7 @@ enum class RuleId : uint16_t {
 };
 inline constexpr size_t kRuleCount = 28;
 
-// How an award's points are computed from the award command.
+// Formula of an award's points, chosen per rule.
 enum class RuleKind : uint8_t {
   fixed = 1,         // `points` to the recipient
   percent = 2,       // floor(base_fen * rate_bps / 1,000,000) to the recipient

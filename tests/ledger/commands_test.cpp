@@ -164,7 +164,7 @@ TEST_F(Commands, SettlementPaysAfterQuarterEndWithSplit) {
   EXPECT_EQ(system_sum(), 0);
 }
 
-TEST_F(Commands, YearCloseClearsLowEarnersAtCstYearEnd) {
+TEST_F(Commands, YearCloseClearsLowEarners) {
   constexpr uint64_t kRich = 3000;
   now = utc(2025, 6, 1, 0, 0, 0);
   unit(kRich);

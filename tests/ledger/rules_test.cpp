@@ -1,5 +1,5 @@
 // cmake-link: jubian_ledger
-// The rule table file: the shipped config/rules.toml holds the policy's defaults, and a
+// The rule table file: the shipped config/rules.toml contains the policy's defaults, and a
 // broken file is rejected with the key named.
 
 #include <gtest/gtest.h>
