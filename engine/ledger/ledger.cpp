@@ -213,14 +213,15 @@ void Ledger::roll_year(Account& account, int32_t year) {
 // Spending and transfers
 
 std::optional<Reply> Ledger::apply(const Spend& command, const Context& ctx) {
+  Account* actor = ctx.actor.value == 0 ? nullptr : lookup(ctx.actor);
   ResultCode code = ResultCode::ok;
-  if (find(ctx.actor) == nullptr) code = account_unknown;
+  if (actor == nullptr) code = account_unknown;
   else if (command.amount <= 0) code = ResultCode::amount_invalid;
   else if (!use_valid(command.use)) code = use_code_invalid;
   if (code != ResultCode::ok) return reject_if_decider(code, ctx.actor, ctx);
-  if (!owns(ctx.actor)) return std::nullopt;
+  if (!owns(*actor)) return std::nullopt;
 
-  Account& holder = holder_of(*lookup(ctx.actor));
+  Account& holder = holder_of(*actor);
   if (holder.balance - holder.held < command.amount) return reject_if_decider(insufficient_balance, ctx.actor, ctx);
   move(holder, SystemAccount::revenue, -command.amount, movement_spend, ctx.actor, ctx);
   return reply(ctx, {command.amount, holder.balance, holder.balance - holder.held, 0});

@@ -71,28 +71,29 @@ struct Movement {
 };
 
 // One registered account. The directory part is the same on every shard; the state part
-// is kept only on the owner shard (zero elsewhere).
-struct Account {
+// is kept only on the owner shard (zero elsewhere). The fields that every spend and award
+// touches come first, in one cache line.
+struct alignas(64) Account {
   AccountId id;
+  AccountId unit;             // an individual's unit; a unit's own id
+  Points balance = 0;         // units only; an individual's points sit in its unit's balance
+  Points held = 0;            // part of balance reserved by holds and redemption requests
+  uint32_t history = UINT32_MAX;    // index into the owner shard's history rings
   AccountKind kind = AccountKind::unit;
   UnitKind unit_kind = UnitKind::other;
   TitleLevel title = TitleLevel::none;
   bool broker = false;
-  AccountId unit;             // an individual's unit; a unit's own id
+  int32_t earned_year = 0;    // CST year of earned[0]
+  int32_t registered_year = 0;
+  std::array<Points, 3> earned{};   // reward points earned in earned_year, -1, -2
+
   AccountId service_institution;
   AccountId training_base;
   AccountId cultivation_base;
-  int32_t registered_year = 0;
-
-  Points balance = 0;         // units only; an individual's points sit in its unit's balance
-  Points held = 0;            // part of balance reserved by holds and redemption requests
-  int32_t earned_year = 0;    // CST year of earned[0]
-  std::array<Points, 3> earned{};   // reward points earned in earned_year, -1, -2
   int32_t redeem_year = 0;
   Points redeemed_in_year = 0;      // requested in redeem_year, pending or paid
   Points attributed_total = 0;      // individuals: points earned for the unit, ever
   Points attributed_outstanding = 0;  // individuals: not yet paid out or cleared
-  uint32_t history = UINT32_MAX;    // index into the owner shard's history rings
   std::vector<uint32_t> members;    // units on the owner shard: indices of its individuals
 };
 
@@ -135,6 +136,7 @@ class Ledger {
   bool is_unit(AccountId id) const;
   uint32_t owner_shard(AccountId id) const;
   bool owns(AccountId id) const { return owner_shard(id) == shard_index_; }
+  bool owns(const Account& account) const { return account.unit.value % shard_count_ == shard_index_; }
 
   // Inspection for reports and tests.
   const Account* find(AccountId id) const;

@@ -83,8 +83,8 @@ std::optional<Reply> Ledger::apply(const Award& command, const Context& ctx) {
   std::array<int64_t, 4> values{};
   bool reported = false;
 
-  if (owns(command.recipient)) {
-    Account& recipient = *lookup(command.recipient);
+  Account& recipient = *lookup(command.recipient);
+  if (owns(recipient)) {
     if (scope == CapScope::once_per_account && caps_.contains(CapKey{recipient.id.value, 0, static_cast<uint16_t>(spec.id), 0}))
       return reject_if_decider(award_already_paid, command.recipient, ctx);
     const Capped paid = pay_award(spec, scope, 0, recipient, command.reference, points[0], command.counterparty, ctx);
@@ -92,8 +92,9 @@ std::optional<Reply> Ledger::apply(const Award& command, const Context& ctx) {
     values[1] = paid.trimmed;
     reported = true;
   }
-  if (two_sided && owns(command.counterparty)) {
-    const Capped paid = pay_award(spec, scope, 1, *lookup(command.counterparty), command.reference, points[1], command.recipient, ctx);
+  Account* counterparty = two_sided ? lookup(command.counterparty) : nullptr;
+  if (counterparty != nullptr && owns(*counterparty)) {
+    const Capped paid = pay_award(spec, scope, 1, *counterparty, command.reference, points[1], command.recipient, ctx);
     values[2] = paid.credited;
     values[3] = paid.trimmed;
     reported = true;
@@ -192,9 +193,10 @@ std::optional<Reply> Ledger::apply(const Login&, const Context& ctx) {
 }
 
 Points Ledger::award_publish(AccountId owner, const Context& ctx) {
-  if (find(owner) == nullptr || !owns(owner)) return 0;
+  Account* account = owner.value == 0 ? nullptr : lookup(owner);
+  if (account == nullptr || !owns(*account)) return 0;
   const RuleSpec& spec = rules_.at(RuleId::daily_publish);
-  return pay_award(spec, spec.cap_scope, 0, *lookup(owner), 0, spec.parts[0].points, kNoAccount, ctx).credited;
+  return pay_award(spec, spec.cap_scope, 0, *account, 0, spec.parts[0].points, kNoAccount, ctx).credited;
 }
 
 Points Ledger::pay_broker_title(const Account& broker, const Context& ctx) {
@@ -220,8 +222,8 @@ bool Ledger::settle(const Trade& trade, const Context& ctx) {
 
 void Ledger::pay_trade_side(AccountId party, uint8_t side, PriceFen amount, uint64_t reference, AccountId counterparty,
                             const Context& ctx) {
-  Account* account = find(party) != nullptr ? lookup(party) : nullptr;
-  if (account == nullptr || !owns(party)) return;
+  Account* account = party.value == 0 ? nullptr : lookup(party);
+  if (account == nullptr || !owns(*account)) return;
   const RuleSpec& spec = rules_.at(RuleId::trade);
   const Points points = part_points(spec.parts[side], amount);
   if (points > 0) pay_award(spec, spec.cap_scope, side, *account, reference, points, counterparty, ctx);
@@ -236,9 +238,10 @@ void Ledger::pay_broker_chain(AccountId broker_id, PriceFen amount, uint64_t ref
   const std::array<AccountId, 4> targets = {broker->id, broker->service_institution, broker->training_base, broker->cultivation_base};
 
   for (size_t i = 0; i < targets.size(); ++i) {
-    if (targets[i].value == 0 || find(targets[i]) == nullptr || !owns(targets[i])) continue;
+    Account* target = targets[i].value == 0 ? nullptr : lookup(targets[i]);
+    if (target == nullptr || !owns(*target)) continue;
     const Points points = percent_points(amount, spec.chain_bps[i]);
-    if (points > 0) pay_award(spec, CapScope::none, 0, *lookup(targets[i]), reference, points, broker->id, ctx);
+    if (points > 0) pay_award(spec, CapScope::none, 0, *target, reference, points, broker->id, ctx);
   }
 }
 

@@ -138,7 +138,7 @@ std::optional<Reply> Ledger::apply(const YearClose& command, const Context& ctx)
   Points cleared_points = 0;
   for (Account& account : accounts_) {
     // Only units that existed in both years are judged; an individual's points sit in its unit.
-    if (account.kind != AccountKind::unit || !owns(account.id) || account.registered_year >= command.year) continue;
+    if (account.kind != AccountKind::unit || !owns(account) || account.registered_year >= command.year) continue;
     if (earned_in(account, command.year) + earned_in(account, command.year - 1) >= kExpiryThreshold) continue;
     const Points available = account.balance - account.held;
     if (available <= 0) continue;

@@ -116,6 +116,10 @@ RuleSpec parse_rule(RuleId id, const toml::table& table, const std::filesystem::
   if (spec.kind == RuleKind::broker_chain) spec.chain_bps = read_ints<4>(table, file, rule, "chain_bps", 4, kRateBpsMax);
   if (spec.kind == RuleKind::two_sided && spec.parts[0].points == 0 && spec.parts[0].rate_bps == 0)
     fail(file, rule, "points", "a two_sided rule needs points or rate_bps");
+  // The two parties of a two_sided award may sit on different shards, and a second award
+  // of a once_per_account rule is rejected by the recipient's shard alone.
+  if (spec.kind == RuleKind::two_sided && spec.cap_scope == CapScope::once_per_account)
+    fail(file, rule, "cap_scope", "once_per_account is not supported for a two_sided rule; use per_event");
 
   spec.clause_zh = read_string(table, file, rule, "clause_zh");
   spec.clause_en = read_string(table, file, rule, "clause_en");

@@ -71,6 +71,9 @@ TEST(RuleTableFile, BadValuesNameTheKey) {
   EXPECT_NE(load_error(edited_copy("chain_bps = [300, 200, 100, 100]", "chain_bps = [300, 200]")).find("[broker_chain] chain_bps"),
             std::string::npos);
   EXPECT_NE(load_error(edited_copy("[register]", "[register")).find("parse error at line"), std::string::npos);
+  EXPECT_NE(load_error(edited_copy("counter_cap = 10000\ncap_scope = \"per_event\"", "counter_cap = 10000\ncap_scope = \"once_per_account\""))
+                .find("[incubation_team] cap_scope"),
+            std::string::npos);
   EXPECT_NE(load_error("/nonexistent/rules.toml").find("/nonexistent/rules.toml"), std::string::npos);
 }
 
