@@ -135,6 +135,11 @@ std::string_view rule_name(RuleId id) {
 
 Points percent_points(int64_t base_fen, int64_t rate_bps) {
   constexpr Int128 kDivisor = 10'000 * 100;
+
+  // Awards go through here on every settlement, so the common case avoids 128-bit division.
+  int64_t product = 0;
+  if (!__builtin_mul_overflow(base_fen, rate_bps, &product) && product >= 0) return product / static_cast<int64_t>(kDivisor);
+
   const Int128 points = static_cast<Int128>(base_fen) * rate_bps / kDivisor;
   if (points > std::numeric_limits<Points>::max() || points < 0) return -1;
   return static_cast<Points>(points);
