@@ -6,7 +6,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
+#include "engine/ledger/codes.hpp"
 #include "engine/ledger/rules.hpp"
 
 namespace jubian::ledger {
@@ -83,6 +85,24 @@ TEST(PercentPoints, RoundsDownAndDetectsOverflow) {
   EXPECT_EQ(percent_points(5'000, 200), 1);
   EXPECT_EQ(percent_points(INT64_MAX, 10'000), INT64_MAX / 100);
   EXPECT_EQ(percent_points(INT64_MAX, 1'000'000'000'000), -1);
+}
+
+}  // namespace
+}  // namespace jubian::ledger
+
+namespace jubian::ledger {
+namespace {
+
+TEST(LedgerCodes, EveryCodeHasUniqueName) {
+  std::set<std::string_view> names;
+  for (uint16_t number = 100; number <= code_number(base_below_minimum); ++number) {
+    const std::string_view name = code_name(ResultCode{number});
+    EXPECT_NE(name, "unknown") << number;
+    EXPECT_TRUE(names.insert(name).second) << name;
+  }
+  EXPECT_EQ(code_name(ResultCode{99}), "unknown");
+  EXPECT_EQ(code_name(ResultCode{code_number(base_below_minimum) + 1}), "unknown");
+  EXPECT_EQ(code_name(insufficient_balance), "insufficient_balance");
 }
 
 }  // namespace
