@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 
@@ -29,6 +31,29 @@ TimeNs wall_clock_ns() {
 struct alignas(64) Cursor {
   std::atomic<uint64_t> next{0};
 };
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The rule table and categories are part of what the journal means: replaying it with
+// other rules would give other awards. The first start copies them into the data
+// directory, and every later start uses that copy.
+// TODO: a journaled rules-change command, so operators can change rules without a new data directory.
+std::filesystem::path kept_config(const std::filesystem::path& data_dir, const std::filesystem::path& given,
+                                  const char* name, spdlog::logger& log) {
+  const auto kept = data_dir / "config" / name;
+  if (!std::filesystem::exists(kept)) {
+    std::filesystem::create_directories(kept.parent_path());
+    std::filesystem::copy_file(given, kept);
+    log.info("config_kept: file={} copy={}", given.string(), kept.string());
+  } else if (read_file(kept) != read_file(given)) {
+    log.warn("config_differs: given={} used={} reason=\"the journal was written under the kept copy\"", given.string(),
+             kept.string());
+  }
+  return kept;
+}
 
 }  // namespace
 
@@ -284,9 +309,10 @@ void Pipeline::Impl::start_threads() {
 }
 
 Pipeline::Pipeline(const Options& options) : impl_(std::make_unique<Impl>(options)) {
+  std::filesystem::create_directories(options.data_dir);
   EngineConfig config;
-  config.rules_file = options.rules_file;
-  config.categories_file = options.categories_file;
+  config.rules_file = kept_config(options.data_dir, options.rules_file, "rules.toml", *impl_->log);
+  config.categories_file = kept_config(options.data_dir, options.categories_file, "categories.tsv", *impl_->log);
   config.ledger_shards = options.ledger_shards;
   config.market_shards = options.market_shards;
   impl_->engine = std::make_unique<Engine>(config);
