@@ -72,9 +72,16 @@ std::vector<Operation> build_stream(const StreamShape& shape) {
       add.modes = kModeMask;
       add.maturity = add.side == Side::supply ? 9 : 1;
       if (shape.filtered) {
+        // Supplies carry about half of 8 tags at TRL 4-9; half the demands require one
+        // of those tags and a minimum TRL of 1-6. Modes are any non-empty set.
         add.modes = static_cast<uint8_t>(1 + rng() % 7);
-        add.maturity = static_cast<uint8_t>(1 + rng() % 9);
-        add.tags[rng() % 4] = rng() & rng() & rng();  // a sparse set in one word
+        if (add.side == Side::supply) {
+          add.tags[0] = rng() & 0xFF;
+          add.maturity = static_cast<uint8_t>(4 + rng() % 6);
+        } else {
+          add.tags[0] = rng() & 1 ? uint64_t{1} << (rng() % 8) : 0;
+          add.maturity = static_cast<uint8_t>(1 + rng() % 6);
+        }
       }
       adds.push_back(stream.size());
     }
