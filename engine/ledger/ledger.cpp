@@ -188,9 +188,13 @@ void Ledger::record(Account& holder, Points amount, uint16_t kind, AccountId cou
     histories_.emplace_back();
   }
   HistoryRing& ring = histories_[holder.history];
-  ring.entries[ring.next] = Movement{ctx.stamp.seq, ctx.stamp.time_ns, counterparty, amount, kind};
+  const Movement movement{ctx.stamp.seq, ctx.stamp.time_ns, counterparty, amount, kind};
+  if (ring.entries.size() < kHistoryLength) {
+    ring.entries.push_back(movement);
+    return;
+  }
+  ring.entries[ring.next] = movement;
   ring.next = static_cast<uint32_t>((ring.next + 1) % kHistoryLength);
-  if (ring.count < kHistoryLength) ++ring.count;
 }
 
 // Moves `amount` from a system stripe to the holder (negative: from the holder).

@@ -201,10 +201,14 @@ class Ledger {
     Transfer body;
     Reply reply;
   };
+  // The last kHistoryLength movements of one account. The vector grows to the bound,
+  // so quiet accounts stay small; once full, `next` is the oldest entry and is overwritten.
   struct HistoryRing {
-    std::array<Movement, kHistoryLength> entries{};
+    std::vector<Movement> entries;
     uint32_t next = 0;
-    uint32_t count = 0;
+
+    size_t size() const { return entries.size(); }
+    const Movement& at(size_t age_order) const { return entries[(next + age_order) % entries.size()]; }  // 0 = oldest
   };
   struct Capped {
     Points credited = 0;

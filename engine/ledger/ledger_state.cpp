@@ -85,9 +85,9 @@ Digest Ledger::combined_hash(std::span<const Ledger* const> shards) {
       continue;
     }
     const HistoryRing& ring = owner.histories_[account.history];
-    h.update_u64(ring.count);
-    for (uint32_t i = 0; i < ring.count; ++i) {
-      const Movement& m = ring.entries[(ring.next + kHistoryLength - ring.count + i) % kHistoryLength];
+    h.update_u64(ring.size());
+    for (size_t i = 0; i < ring.size(); ++i) {
+      const Movement& m = ring.at(i);
       for (const uint64_t word : {m.seq, static_cast<uint64_t>(m.time_ns), m.counterparty.value, static_cast<uint64_t>(m.amount),
                                   static_cast<uint64_t>(m.kind)})
         h.update_u64(word);
@@ -186,9 +186,9 @@ void Ledger::save(std::vector<uint8_t>& out) const {
     w("members", static_cast<uint64_t>(account.members.size()));
     for (const uint32_t member : account.members) w("member", member);
     const HistoryRing* ring = account.history == UINT32_MAX ? nullptr : &histories_[account.history];
-    w("history_count", ring == nullptr ? uint32_t{0} : ring->count);
-    for (uint32_t i = 0; ring != nullptr && i < ring->count; ++i) {
-      const Movement& m = ring->entries[(ring->next + kHistoryLength - ring->count + i) % kHistoryLength];
+    w("history_count", ring == nullptr ? uint32_t{0} : static_cast<uint32_t>(ring->size()));
+    for (size_t i = 0; ring != nullptr && i < ring->size(); ++i) {
+      const Movement& m = ring->at(i);
       w("seq", m.seq); w("time_ns", m.time_ns); w("counterparty", m.counterparty); w("amount", m.amount); w("kind", m.kind);
     }
   }
@@ -266,12 +266,10 @@ bool Ledger::load(std::span<const uint8_t> in) {
     if (history == 0) continue;
     added.history = static_cast<uint32_t>(histories_.size());
     HistoryRing& ring = histories_.emplace_back();
-    for (uint32_t k = 0; k < history; ++k) {
-      Movement& m = ring.entries[k];
+    ring.entries.resize(history);
+    for (Movement& m : ring.entries) {
       r("seq", m.seq); r("time_ns", m.time_ns); r("counterparty", m.counterparty); r("amount", m.amount); r("kind", m.kind);
     }
-    ring.count = history;
-    ring.next = history % kHistoryLength;
   }
   if (!r.ok() || accounts_.size() != n) {
     clear();
