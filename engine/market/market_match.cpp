@@ -73,6 +73,12 @@ ListingOutcome Market::match_level(Listing& incoming, BookSide& side, size_t pos
 void Market::fill(Listing& incoming, uint32_t resting_index, const Context& ctx, MatchState& state) {
   Listing& resting = listings_[resting_index];
   const Quantity quantity = std::min(incoming.open_quantity(), resting.open_quantity());
+  if (quantity == resting.open_quantity()) {
+    // The resting listing leaves the book below; start loading its index entries now so
+    // the two likely cache misses overlap with building the trade.
+    by_id_.prefetch(listing_id_hash(resting.id));
+    by_client_.prefetch(client_id_hash(resting.owner, resting.client_id));
+  }
   const Listing& demand = incoming.side == Side::demand ? incoming : resting;
   const Listing& supply = incoming.side == Side::demand ? resting : incoming;
 

@@ -7,9 +7,11 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include <unistd.h>
 
+#include "engine/common/codec.hpp"
 #include "engine/market/market.hpp"
 #include "engine/market/match_rules.hpp"
 
@@ -247,6 +249,38 @@ TEST(MarketShards, ShardOwnsItsCategoriesOnly) {
   ASSERT_EQ(reply.code, ResultCode::ok);
   EXPECT_EQ(odd.category_of(ListingId{static_cast<uint64_t>(reply.values[0])}), CategoryId{201});
   EXPECT_EQ(odd.category_of(ListingId{0xFFFF}), std::nullopt);
+}
+
+TEST(MarketCommands, CodecRoundTripsListingAdd) {
+  ListingAdd add = make_add(Side::demand, 12'345, 7, 42);
+  add.broker = AccountId{9};
+  add.tags = TagSet{1, 2, 3, 0x8000'0000'0000'0000ull};
+  add.expiry_ns = 5'000;
+  add.firmness = Firmness::indicative;
+  std::vector<uint8_t> bytes;
+  codec::encode(add, bytes);
+  EXPECT_EQ(bytes.size(), codec::encoded_size<ListingAdd>());
+
+  ListingAdd decoded;
+  ASSERT_TRUE(codec::decode(bytes, decoded));
+  EXPECT_EQ(decoded.client_listing_id, add.client_listing_id);
+  EXPECT_EQ(decoded.side, add.side);
+  EXPECT_EQ(decoded.broker, add.broker);
+  EXPECT_EQ(decoded.tags, add.tags);
+  EXPECT_EQ(decoded.price, add.price);
+  EXPECT_EQ(decoded.quantity, add.quantity);
+  EXPECT_EQ(decoded.expiry_ns, add.expiry_ns);
+  EXPECT_EQ(decoded.firmness, add.firmness);
+  EXPECT_EQ(decoded.time_in_force, add.time_in_force);
+}
+
+TEST(MarketCommands, CodeNamesAreDistinct) {
+  std::set<std::string_view> names;
+  for (uint16_t number = 200; number < 300; ++number) {
+    const std::string_view name = code_name(ResultCode{number});
+    if (name != "unknown") EXPECT_TRUE(names.insert(name).second) << name;
+  }
+  EXPECT_EQ(names.size(), 19u);
 }
 
 TEST(MarketConfigFile, LoadsCategoryTable) {
