@@ -43,9 +43,9 @@ void write_all(int fd, const uint8_t* data, size_t size, const std::filesystem::
   }
 }
 
-std::optional<Seq> parse_segment_name(const std::string& name) {
+std::optional<uint64_t> parse_segment_name(const std::string& name) {
   if (name.size() != kSegmentNameDigits + 4 || !name.ends_with(".wal")) return std::nullopt;
-  Seq value = 0;
+  uint64_t value = 0;
   for (size_t i = 0; i < kSegmentNameDigits; ++i) {
     if (name[i] < '0' || name[i] > '9') return std::nullopt;
     value = value * 10 + static_cast<Seq>(name[i] - '0');
@@ -59,9 +59,9 @@ std::vector<SegmentFile> list_segments(const std::filesystem::path& dir) {
   std::vector<SegmentFile> segments;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (!entry.is_regular_file()) continue;
-    if (auto first_seq = parse_segment_name(entry.path().filename().string())) segments.push_back({entry.path(), *first_seq});
+    if (auto index = parse_segment_name(entry.path().filename().string())) segments.push_back({entry.path(), *index});
   }
-  std::sort(segments.begin(), segments.end(), [](const auto& a, const auto& b) { return a.first_seq < b.first_seq; });
+  std::sort(segments.begin(), segments.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
   return segments;
 }
 
@@ -97,18 +97,15 @@ void sync_directory(const std::filesystem::path& dir) {
   if (::fsync(directory.fd) != 0) throw_io("fsync directory", dir, errno);
 }
 
-std::filesystem::path create_segment(const std::filesystem::path& dir, Seq first_seq, uint64_t segment_bytes,
-                                     const Digest& prev_hash, const SyncFn& sync) {
-  const auto path = dir / format::segment_name(first_seq);
+std::filesystem::path prepare_segment(const std::filesystem::path& dir, uint64_t index, uint64_t segment_bytes) {
+  const auto path = dir / format::segment_name(index);
   const auto temp = std::filesystem::path(path.string() + ".tmp");
   FileDescriptor file{::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
   if (file.fd < 0) throw_io("open", temp, errno);
 
   if (const int error = ::posix_fallocate(file.fd, 0, static_cast<off_t>(segment_bytes)); error != 0)
     throw_io("posix_fallocate", temp, error);
-  const auto header = format::make_segment_header(first_seq, segment_bytes, prev_hash);
-  write_all(file.fd, reinterpret_cast<const uint8_t*>(&header), sizeof(header), temp);
-  if ((sync ? sync(file.fd) : ::fdatasync(file.fd)) != 0) throw_io("fdatasync", temp, errno);
+  if (::fsync(file.fd) != 0) throw_io("fsync", temp, errno);
 
   if (::rename(temp.c_str(), path.c_str()) != 0) throw_io("rename", temp, errno);
   sync_directory(dir);

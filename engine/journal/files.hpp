@@ -15,10 +15,10 @@ namespace jubian::journal::files {
 
 struct SegmentFile {
   std::filesystem::path path;
-  Seq first_seq = 0;  // from the file name; the scan checks it against the header
+  uint64_t index = 0;  // from the file name
 };
 
-// Segment files of dir ("<20 digits>.wal"), in sequence order.
+// Segment files of dir ("<20 digits>.wal"), in index order.
 std::vector<SegmentFile> list_segments(const std::filesystem::path& dir);
 
 // Removes leftovers of interrupted creations ("*.tmp"); returns how many.
@@ -39,14 +39,12 @@ class MappedFile {
   size_t size_ = 0;
 };
 
-using SyncFn = std::function<int(int fd)>;
-
 void sync_directory(const std::filesystem::path& dir);
 
-// Creates a segment durably: temp file, preallocation, header, fdatasync, rename,
-// directory fsync. Returns the path of the new segment.
-std::filesystem::path create_segment(const std::filesystem::path& dir, Seq first_seq, uint64_t segment_bytes,
-                                     const Digest& prev_hash, const SyncFn& sync);
+// Prepares an unused segment durably: temp file, preallocation (all zeros), fsync,
+// rename, directory fsync. The writer adds the header with the first batch, so a
+// segment can be prepared before its first sequence number is known. Returns its path.
+std::filesystem::path prepare_segment(const std::filesystem::path& dir, uint64_t index, uint64_t segment_bytes);
 
 // Zeroes [offset, end of the last nonzero byte) of a segment and syncs it, so that a cut
 // leaves no stale batch behind the new end. Returns the bytes zeroed.

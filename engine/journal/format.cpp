@@ -87,9 +87,9 @@ bool all_zero(std::span<const uint8_t> bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0; });
 }
 
-std::string segment_name(Seq first_seq) {
+std::string segment_name(uint64_t index) {
   char name[32];
-  std::snprintf(name, sizeof(name), "%020llu.wal", static_cast<unsigned long long>(first_seq));
+  std::snprintf(name, sizeof(name), "%020llu.wal", static_cast<unsigned long long>(index));
   return name;
 }
 

@@ -5,7 +5,8 @@
 // Grammar (every integer little-endian, no implicit padding):
 //
 //   directory      := segment-file* snapshot-file*
-//   segment-file   := segment-header batch* zero-fill        named "<first_seq, 20 digits>.wal"
+//   segment-file   := segment-header batch* zero-fill        named "<index, 20 digits>.wal"
+//                   | zero-fill                              prepared, not used yet
 //   segment-header := magic:u8[8]="JUBIANWL" crc:u32 version:u32=1 first_seq:u64
 //                     segment_bytes:u64 prev_hash:u8[32]                        64 bytes
 //   batch          := batch-header record{record_count} pad
@@ -34,6 +35,8 @@
 //   record seq          = batch first_seq + index; sequence numbers never skip, also
 //                         across segments (segment first_seq = previous batch's last seq + 1)
 //   record type         = nonzero, so an all-zero batch header marks the end of the data
+//   segment index       = 1 for the first segment, then one more than the previous one;
+//                         the segment header is written together with its first batch
 
 #include <array>
 #include <bit>
@@ -139,8 +142,8 @@ Header load(const uint8_t* bytes) {
 
 bool all_zero(std::span<const uint8_t> bytes);
 
-// File names: "<seq, 20 digits>.wal" and "snapshot-<seq, 20 digits>.snap".
-std::string segment_name(Seq first_seq);
+// File names: "<index, 20 digits>.wal" and "snapshot-<seq, 20 digits>.snap".
+std::string segment_name(uint64_t index);
 std::string snapshot_name(Seq seq);
 
 }  // namespace jubian::journal::format

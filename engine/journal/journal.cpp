@@ -55,11 +55,6 @@ void Journal::recover() {
       log->warn("journal_temp_removed: dir={} files={}", options_.dir.string(), removed);
   }
   auto segments = files::list_segments(options_.dir);
-  if (segments.empty() && !options_.read_only) {
-    files::create_segment(options_.dir, 1, options_.segment_bytes, Digest{}, options_.fdatasync_fn);
-    segments = files::list_segments(options_.dir);
-  }
-
   auto result = scan::scan(segments, 0, nullptr);
   log->info("journal_open: dir={} durability={} segment_bytes={} async_sync_interval_ms={} segments={} records={} last_seq={}",
             options_.dir.string(), durability_name(options_.durability), options_.segment_bytes,
@@ -67,9 +62,11 @@ void Journal::recover() {
 
   if (result.end == scan::End::damaged && !options_.truncate_damaged) throw error_from(result, segments);
   if (result.end != scan::End::clean) cut(result, segments);
+  drop_unused_segments(result, segments);
 
   writer_->segments = std::move(segments);
   writer_->ends = std::move(result.ends);
+  writer_->first_seqs = std::move(result.first_seqs);
   writer_->hash = result.last_hash;
   writer_->written_seq = result.last_seq;
   last_seq_.store(result.last_seq);
@@ -107,12 +104,21 @@ void Journal::cut(scan::Result& result, std::vector<files::SegmentFile>& segment
 
   segments.resize(keep);
   result.ends.resize(keep);
+  result.first_seqs.resize(keep);
   if (!whole_segment) result.ends[index] = result.cut_offset;
-  if (segments.empty() && !options_.read_only) {
-    files::create_segment(options_.dir, result.last_seq + 1, options_.segment_bytes, result.last_hash, options_.fdatasync_fn);
-    segments = files::list_segments(options_.dir);
-    result.ends.assign(1, format::kSegmentHeaderBytes);
+}
+
+// Removes prepared segments that were never used after the last one in use, so that
+// appending resumes in the last segment in use.
+void Journal::drop_unused_segments(scan::Result& result, std::vector<files::SegmentFile>& segments) {
+  size_t keep = segments.size();
+  while (keep > 0 && result.first_seqs[keep - 1] == 0) --keep;
+  if (!options_.read_only) {
+    for (size_t i = keep; i < segments.size(); ++i) std::filesystem::remove(segments[i].path);
   }
+  segments.resize(keep);
+  result.ends.resize(keep);
+  result.first_seqs.resize(keep);
 }
 
 Seq Journal::last_seq() const { return last_seq_.load(std::memory_order_acquire); }
@@ -130,15 +136,16 @@ void Journal::set_on_durable(std::function<void(Seq last, const Digest& hash)> f
 
 void Journal::replay(Seq after, const std::function<void(const RecordView&, const BatchInfo&)>& fn) const {
   const auto& segments = writer_->segments;
+  const auto& first_seqs = writer_->first_seqs;
   if (segments.empty()) return;
-  if (after + 1 < segments.front().first_seq)
+  if (after + 1 < first_seqs.front())
     throw JournalError(sequence_gap,
                        fmt::format("journal replay: records after seq {} are missing; the oldest segment starts at {}",
-                                   after, segments.front().first_seq),
+                                   after, first_seqs.front()),
                        segments.front().path.filename().string(), 0, after + 1);
 
   size_t from = 0;
-  while (from + 1 < segments.size() && segments[from + 1].first_seq <= after + 1) ++from;
+  while (from + 1 < segments.size() && first_seqs[from + 1] <= after + 1) ++from;
 
   auto visit = [&](const scan::BatchView& batch) {
     const Seq last = batch.header.first_seq + batch.header.record_count - 1;

@@ -162,11 +162,14 @@ class Journal {
 
   void recover();
   void cut(scan::Result& result, std::vector<files::SegmentFile>& segments);
+  void drop_unused_segments(scan::Result& result, std::vector<files::SegmentFile>& segments);
   void open_for_append();
   void writer_loop();
   [[nodiscard]] bool write_group();
   [[nodiscard]] bool write_batch(size_t position, size_t bytes, uint32_t count);
-  [[nodiscard]] bool roll_segment(Seq next_seq);
+  [[nodiscard]] bool roll_segment();
+  [[nodiscard]] bool open_next_segment();
+  void prepare_next_segment();
   [[nodiscard]] bool sync_segment();
   void publish();
   void fail(const std::string& operation, const std::string& error);

@@ -34,19 +34,19 @@ struct Cursor {
   bool any_record = false;
 };
 
-Fault check_segment_header(std::span<const uint8_t> bytes, const files::SegmentFile& file, const Cursor& cursor,
-                           bool first_read) {
+// An all-zero header marks a prepared segment that was never used. The header is written
+// with the segment's first batch, so a torn one is treated like a torn batch.
+Fault check_segment_header(std::span<const uint8_t> bytes, const Cursor& cursor, bool first_read) {
   if (bytes.size() < format::kSegmentHeaderBytes)
     return fault(Check::damaged, segment_damaged, "segment is shorter than its header", 0, cursor.last_seq + 1);
+  if (format::all_zero(bytes.first(format::kSegmentHeaderBytes)))
+    return fault(Check::end_of_data, ResultCode::ok, "", 0, cursor.last_seq + 1);
   const auto header = format::load<SegmentHeader>(bytes.data());
   if (header.magic != format::kSegmentMagic || header.crc != format::segment_header_crc(header))
-    return fault(Check::damaged, segment_damaged, "segment header magic or CRC32C is invalid", 0, cursor.last_seq + 1);
+    return fault(Check::torn, segment_damaged, "segment header magic or CRC32C is invalid", 0, cursor.last_seq + 1);
   if (header.version != format::kVersion)
     return fault(Check::damaged, segment_damaged, fmt::format("segment version {} is not supported", header.version), 0,
                  cursor.last_seq + 1);
-  if (header.first_seq != file.first_seq)
-    return fault(Check::damaged, segment_damaged,
-                 fmt::format("segment header first_seq {} differs from its file name", header.first_seq), 0, file.first_seq);
 
   const bool chain_starts_here = first_read;
   if (!chain_starts_here && header.first_seq != cursor.last_seq + 1)
@@ -182,8 +182,9 @@ void settle(Result& result, Fault bad, const std::vector<files::SegmentFile>& se
     } else {
       result.end = End::damaged;
       if (bad.check == Check::end_of_data) {
-        bad.code = batch_damaged;
-        bad.error = "zero bytes where a batch header was expected";
+        bad.code = cut_offset == 0 ? segment_damaged : batch_damaged;
+        bad.error = cut_offset == 0 ? "zero bytes where a segment header was expected"
+                                    : "zero bytes where a batch header was expected";
       }
       bad.error += ", and valid batches follow";
     }
@@ -204,20 +205,28 @@ Result scan(const std::vector<files::SegmentFile>& segments, size_t from, const 
             const std::vector<uint64_t>* limits) {
   Result result;
   result.ends.assign(segments.size(), 0);
+  result.first_seqs.assign(segments.size(), 0);
   Cursor cursor;
 
   for (size_t i = from; i < segments.size(); ++i) {
     files::MappedFile mapped(segments[i].path);
     const auto bytes = mapped.bytes();
-    if (auto bad = check_segment_header(bytes, segments[i], cursor, i == from); bad.check != Check::valid) {
+    const bool first_read = i == from;
+    Fault bad = check_segment_header(bytes, cursor, first_read);
+    const bool unused = bad.check == Check::end_of_data &&
+                        !valid_batch_header_after(bytes, format::kBatchAlignment, cursor.last_seq) &&
+                        !valid_batch_in_segments(segments, i + 1, cursor.last_seq);
+    if (unused) continue;
+    if (bad.check != Check::valid) {
       settle(result, bad, segments, i, bytes, 0, cursor.last_seq);
       finish(result, cursor);
       return result;
     }
-    if (i == from) {
-      const auto header = format::load<SegmentHeader>(bytes.data());
-      cursor.last_seq = header.first_seq - 1;
-      cursor.hash = header.prev_hash;
+    const auto segment_header = format::load<SegmentHeader>(bytes.data());
+    result.first_seqs[i] = segment_header.first_seq;
+    if (first_read) {
+      cursor.last_seq = segment_header.first_seq - 1;
+      cursor.hash = segment_header.prev_hash;
     }
 
     uint64_t offset = format::kSegmentHeaderBytes;
@@ -225,12 +234,12 @@ Result scan(const std::vector<files::SegmentFile>& segments, size_t from, const 
     while (offset < limit && offset + format::kBatchHeaderBytes <= bytes.size()) {
       BatchHeader header{};
       const Seq before = cursor.last_seq;
-      Fault bad = check_batch(bytes, offset, cursor, header);
-      if (bad.check == Check::end_of_data &&
+      const Fault batch_fault = check_batch(bytes, offset, cursor, header);
+      if (batch_fault.check == Check::end_of_data &&
           !valid_batch_header_after(bytes, offset + format::kBatchAlignment, before))
         break;
-      if (bad.check != Check::valid) {
-        settle(result, bad, segments, i, bytes, offset, before);
+      if (batch_fault.check != Check::valid) {
+        settle(result, batch_fault, segments, i, bytes, offset, before);
         finish(result, cursor);
         return result;
       }

@@ -13,7 +13,10 @@
 //   bad header CRC/magic, short or bad record CRC      | yes                | damaged
 //   bad record CRC, a valid record later in the batch  | -                  | damaged
 //   valid CRCs but wrong sequence or chain hash        | -                  | damaged
-//   segment header invalid or not continuing the chain | -                  | damaged
+//   all-zero segment header (prepared, unused)         | no                 | unused: skip
+//   all-zero segment header                            | yes                | damaged
+//   segment header magic or CRC32C invalid             | no / yes           | torn / damaged
+//   segment header not continuing the sequence or chain| -                  | damaged
 //
 // "Valid batch later" means a batch header with a valid magic and CRC32C and a higher
 // sequence number anywhere after the position, in this segment or a later one. A torn
@@ -57,7 +60,8 @@ struct Result {
   Digest last_hash{};          // chain hash of the last valid batch
   uint64_t records = 0, batches = 0, bytes = 0;
   TimeNs first_time_ns = 0, last_time_ns = 0;
-  std::vector<uint64_t> ends;  // per segment read: offset where its valid data ends
+  std::vector<uint64_t> ends;  // per segment read: offset where its valid data ends, 0 when unused
+  std::vector<Seq> first_seqs;  // per segment read: first_seq of its header, 0 when unused
 };
 
 using BatchVisitor = std::function<void(const BatchView&)>;

@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -13,13 +15,18 @@
 namespace jubian::journal {
 
 struct Journal::Writer {
-  // Recovery: the segments found and where their valid data ends (replay limits).
+  // Recovery: the segments in use, where their valid data ends (replay limits) and
+  // the first sequence number of each.
   std::vector<files::SegmentFile> segments;
   std::vector<uint64_t> ends;
+  std::vector<Seq> first_seqs;
 
   // Writer thread after start(): the open segment and the chain so far.
   int fd = -1;
+  uint64_t segment_index = 0;
   std::string segment_name;
+  bool header_pending = false;    // the open segment gets its header with its first batch
+  std::future<std::filesystem::path> next_segment;  // being prepared on another thread
   uint64_t segment_capacity = 0;  // file size of the open segment
   uint64_t offset = 0;            // next write position in the open segment
   bool segment_has_batches = false;

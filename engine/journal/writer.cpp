@@ -30,22 +30,31 @@ void Journal::start() {
   thread_ = std::thread([this] { writer_loop(); });
 }
 
+// Resumes in the last segment in use, or starts the first one. Either way the next
+// segment is prepared on another thread, so that a roll does not wait for it.
 void Journal::open_for_append() {
   auto& w = *writer_;
-  const auto& segment = w.segments.back();
-  w.fd = ::open(segment.path.c_str(), O_WRONLY | O_CLOEXEC);
-  struct stat status{};
-  if (w.fd < 0 || ::fstat(w.fd, &status) != 0)
-    throw JournalError(io_failed, fmt::format("journal: open {} failed: {}", segment.path.string(), std::strerror(errno)),
-                       segment.path.filename().string());
-
-  w.segment_name = segment.path.filename().string();
-  w.segment_capacity = static_cast<uint64_t>(status.st_size);
-  w.offset = w.ends.back();
-  w.segment_has_batches = w.offset > format::kSegmentHeaderBytes;
-  if (::lseek(w.fd, static_cast<off_t>(w.offset), SEEK_SET) < 0)
-    throw JournalError(io_failed, fmt::format("journal: lseek {} failed: {}", segment.path.string(), std::strerror(errno)),
-                       w.segment_name, w.offset);
+  if (w.segments.empty()) {
+    w.segment_index = 0;
+    if (!open_next_segment()) throw JournalError(io_failed, "journal: cannot create the first segment in " + options_.dir.string());
+  } else {
+    const auto& segment = w.segments.back();
+    w.fd = ::open(segment.path.c_str(), O_WRONLY | O_CLOEXEC);
+    struct stat status{};
+    if (w.fd < 0 || ::fstat(w.fd, &status) != 0)
+      throw JournalError(io_failed, fmt::format("journal: open {} failed: {}", segment.path.string(), std::strerror(errno)),
+                         segment.path.filename().string());
+    w.segment_index = segment.index;
+    w.segment_name = segment.path.filename().string();
+    w.segment_capacity = static_cast<uint64_t>(status.st_size);
+    w.offset = w.ends.back();
+    w.header_pending = false;
+    w.segment_has_batches = w.offset > format::kSegmentHeaderBytes;
+    if (::lseek(w.fd, static_cast<off_t>(w.offset), SEEK_SET) < 0)
+      throw JournalError(io_failed, fmt::format("journal: lseek {} failed: {}", segment.path.string(), std::strerror(errno)),
+                         w.segment_name, w.offset);
+    prepare_next_segment();
+  }
   logger("journal")->info("journal_append_position: segment={} offset={} next_seq={}", w.segment_name, w.offset,
                           w.written_seq + 1);
 }
@@ -101,7 +110,7 @@ bool Journal::write_group() {
     }
 
     if (count == 0) {
-      if (!roll_segment(w.written_seq + 1)) return false;
+      if (!roll_segment()) return false;
       continue;
     }
     if (!write_batch(position, bytes, count)) return false;
@@ -119,14 +128,20 @@ bool Journal::write_batch(size_t position, size_t bytes, uint32_t count) {
   const Seq first = w.written_seq + 1;
   const auto header = format::make_batch_header(w.hash, first, count, records);
   const uint64_t total = format::align_batch(format::kBatchHeaderBytes + bytes);
+  const uint64_t prefix = w.header_pending ? format::kSegmentHeaderBytes : 0;
 
-  w.out.resize(total);
-  std::memcpy(w.out.data(), &header, format::kBatchHeaderBytes);
-  std::memcpy(w.out.data() + format::kBatchHeaderBytes, records.data(), bytes);
-  std::memset(w.out.data() + format::kBatchHeaderBytes + bytes, 0, total - format::kBatchHeaderBytes - bytes);
+  w.out.resize(prefix + total);
+  if (w.header_pending) {
+    const auto segment_header = format::make_segment_header(first, w.segment_capacity, w.hash);
+    std::memcpy(w.out.data(), &segment_header, format::kSegmentHeaderBytes);
+  }
+  uint8_t* batch = w.out.data() + prefix;
+  std::memcpy(batch, &header, format::kBatchHeaderBytes);
+  std::memcpy(batch + format::kBatchHeaderBytes, records.data(), bytes);
+  std::memset(batch + format::kBatchHeaderBytes + bytes, 0, total - format::kBatchHeaderBytes - bytes);
 
   const uint8_t* data = w.out.data();
-  size_t left = total;
+  size_t left = w.out.size();
   while (left > 0) {
     const ssize_t written = options_.write_fn ? options_.write_fn(w.fd, data, left) : ::write(w.fd, data, left);
     if (written < 0 && errno == EINTR) continue;
@@ -139,6 +154,7 @@ bool Journal::write_batch(size_t position, size_t bytes, uint32_t count) {
   }
 
   w.offset += total;
+  w.header_pending = false;
   w.hash = header.chain_hash;
   w.written_seq = first + count - 1;
   w.segment_has_batches = true;
@@ -146,7 +162,15 @@ bool Journal::write_batch(size_t position, size_t bytes, uint32_t count) {
   return true;
 }
 
-bool Journal::roll_segment(Seq next_seq) {
+void Journal::prepare_next_segment() {
+  auto& w = *writer_;
+  w.next_segment = std::async(std::launch::async, [dir = options_.dir, next = w.segment_index + 1,
+                                                   bytes = options_.segment_bytes] {
+    return files::prepare_segment(dir, next, bytes);
+  });
+}
+
+bool Journal::roll_segment() {
   auto& w = *writer_;
   if (!w.segment_has_batches) {
     fail("roll segment", "a record does not fit in an empty segment");
@@ -155,24 +179,35 @@ bool Journal::roll_segment(Seq next_seq) {
   if (!sync_segment()) return false;
   ::close(w.fd);
   w.fd = -1;
+  return open_next_segment();
+}
 
+// Opens segment index+1 (prepared in the background, or now if that did not happen) and
+// starts preparing the one after it.
+bool Journal::open_next_segment() {
+  auto& w = *writer_;
+  const uint64_t index = w.segment_index + 1;
+  std::filesystem::path path;
   try {
-    const auto path = files::create_segment(options_.dir, next_seq, options_.segment_bytes, w.hash, options_.fdatasync_fn);
-    w.fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (w.fd < 0) throw JournalError(io_failed, "open " + path.string() + ": " + std::strerror(errno));
-    w.segment_name = path.filename().string();
-  } catch (const JournalError& error) {
-    fail("create segment", error.what());
+    path = w.next_segment.valid() ? w.next_segment.get() : files::prepare_segment(options_.dir, index, options_.segment_bytes);
+  } catch (const std::exception& error) {
+    fail("prepare segment", error.what());
     return false;
   }
+  w.fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (w.fd < 0) {
+    fail("open segment " + path.string(), std::strerror(errno));
+    return false;
+  }
+
+  w.segment_index = index;
+  w.segment_name = path.filename().string();
   w.segment_capacity = options_.segment_bytes;
   w.offset = format::kSegmentHeaderBytes;
+  w.header_pending = true;
   w.segment_has_batches = false;
-  if (::lseek(w.fd, static_cast<off_t>(w.offset), SEEK_SET) < 0) {
-    fail("lseek", std::strerror(errno));
-    return false;
-  }
-  logger("journal")->info("journal_segment_created: segment={} first_seq={}", w.segment_name, next_seq);
+  prepare_next_segment();
+  logger("journal")->info("journal_segment_opened: segment={} next_seq={}", w.segment_name, w.written_seq + 1);
   return true;
 }
 

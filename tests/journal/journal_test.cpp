@@ -156,7 +156,7 @@ TEST_F(JournalTest, EmptyLogOpensAtZero) {
   const auto report = Journal::verify(dir_);
   EXPECT_TRUE(report.ok);
   EXPECT_EQ(report.records, 0u);
-  EXPECT_EQ(report.segments, 1u);
+  EXPECT_EQ(report.segments, 0u);
 }
 
 TEST_F(JournalTest, RoundTripOfManyBatches) {
@@ -277,6 +277,37 @@ TEST_F(JournalTest, IncompleteFinalBatchIsCutWhole) {
   EXPECT_EQ(replay_all(journal).seqs.size(), 10u);
   EXPECT_TRUE(Journal::verify(dir_).ok);
   EXPECT_FALSE(Journal::verify(dir_).torn_tail);
+}
+
+// The segment header is written together with the segment's first batch, so a crash can
+// tear both. Recovery then drops the whole segment and resumes in the one before.
+TEST_F(JournalTest, TornSegmentHeaderDropsSegment) {
+  constexpr uint64_t kTinySegmentBytes = 4096;
+  write_log(300, 10, kTinySegmentBytes);
+  BatchInfo first_in_last{};
+  {
+    Journal journal(options(kTinySegmentBytes));
+    std::string last_segment;
+    journal.replay(0, [&](const RecordView&, const BatchInfo& batch) {
+      if (batch.segment != last_segment) first_in_last = batch;
+      last_segment = batch.segment;
+    });
+  }
+  const auto last_segment = dir_ / first_in_last.segment;
+  const auto ends = Journal::verify(dir_);
+  ASSERT_EQ(ends.last_seq, 300u);
+  zero_from(last_segment, 10, kTinySegmentBytes);
+
+  {
+    Journal journal(options(kTinySegmentBytes));
+    EXPECT_EQ(journal.last_seq(), first_in_last.first_seq - 1);
+    EXPECT_FALSE(fs::exists(last_segment));
+    journal.start();
+    append_range(journal, first_in_last.first_seq, 320, 10);
+  }
+  Journal journal(options(kTinySegmentBytes));
+  EXPECT_EQ(journal.last_seq(), 320u);
+  EXPECT_EQ(replay_all(journal).seqs.size(), 320u);
 }
 
 TEST_F(JournalTest, FlippedByteInMiddleRejectsStart) {
