@@ -217,6 +217,7 @@ class Ledger {
   template <class V, class A>
   static void visit_account(V& v, A& account);
   void clear();
+  bool read_snapshot(std::span<const uint8_t> in);
 
   // Directory.
   Account* lookup(AccountId id);

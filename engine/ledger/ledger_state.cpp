@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/common/codec.hpp"
+#include "engine/common/log.hpp"
 #include "engine/ledger/ledger.hpp"
 
 namespace jubian::ledger {
@@ -235,8 +236,7 @@ void Ledger::clear() {
   last_closed_year_ = 0;
 }
 
-bool Ledger::load(std::span<const uint8_t> in) {
-  clear();
+bool Ledger::read_snapshot(std::span<const uint8_t> in) {
   codec::Reader r(in);
   uint64_t magic = 0;
   uint32_t index = 0;
@@ -271,29 +271,23 @@ bool Ledger::load(std::span<const uint8_t> in) {
       r("seq", m.seq); r("time_ns", m.time_ns); r("counterparty", m.counterparty); r("amount", m.amount); r("kind", m.kind);
     }
   }
-  if (!r.ok() || accounts_.size() != n) {
-    clear();
-    return false;
-  }
+  if (!r.ok() || accounts_.size() != n) return false;
   for (const Account& account : accounts_)
     for (const uint32_t member : account.members)
-      if (member >= accounts_.size()) {
-        clear();
-        return false;
-      }
+      if (member >= accounts_.size()) return false;
 
   r("caps", n);
-  if (!plausible(n, 27)) { clear(); return false; }
+  if (!plausible(n, 27)) return false;
   for (uint64_t i = 0; i < n && r.ok(); ++i) {
     CapKey key;
     Points used = 0;
     r("account", key.account); r("scope", key.scope); r("rule", key.rule); r("side", key.side); r("used", used);
-    if (!RuleTable::valid(static_cast<RuleId>(key.rule)) || key.side > 1) { clear(); return false; }
+    if (!RuleTable::valid(static_cast<RuleId>(key.rule)) || key.side > 1) return false;
     caps_[key] = used;
   }
 
   r("holds", n);
-  if (!plausible(n, 42)) { clear(); return false; }
+  if (!plausible(n, 42)) return false;
   for (uint64_t i = 0; i < n && r.ok(); ++i) {
     HoldKey key;
     Hold hold;
@@ -304,14 +298,14 @@ bool Ledger::load(std::span<const uint8_t> in) {
   }
 
   r("redemptions", n);
-  if (!plausible(n, 32)) { clear(); return false; }
+  if (!plausible(n, 32)) return false;
   for (uint64_t i = 0; i < n && r.ok(); ++i) {
     Redemption& red = redemptions_.emplace_back();
     r("seq", red.seq); r("time_ns", red.time_ns); r("unit", red.unit); r("points", red.points);
   }
 
   r("transfers", n);
-  if (!plausible(n, 40)) { clear(); return false; }
+  if (!plausible(n, 40)) return false;
   for (uint64_t i = 0; i < n && r.ok(); ++i) {
     TransferRecord record;
     record.body.visit(r);
@@ -320,18 +314,22 @@ bool Ledger::load(std::span<const uint8_t> in) {
   }
 
   r("totals", n);
-  if (!plausible(n, 8 + 8 * kRuleCount)) { clear(); return false; }
+  if (!plausible(n, 8 + 8 * kRuleCount)) return false;
   for (uint64_t i = 0; i < n && r.ok(); ++i) {
     int64_t day = 0;
     r("day", day);
     auto& points = rule_totals_[day];
     for (Points& p : points) r("points", p);
   }
-  if (!r.ok() || !r.at_end()) {
-    clear();
-    return false;
-  }
-  return true;
+  return r.ok() && r.at_end();
+}
+
+bool Ledger::load(std::span<const uint8_t> in) {
+  clear();
+  if (read_snapshot(in)) return true;
+  clear();
+  logger("ledger")->error("snapshot_rejected: shard={} shard_count={} bytes={}", shard_index_, shard_count_, in.size());
+  return false;
 }
 
 }  // namespace jubian::ledger

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "engine/common/log.hpp"
+
 namespace jubian::ledger {
 
 namespace {
@@ -216,6 +218,7 @@ RuleTable load_rules(const std::filesystem::path& toml_file) {
     if (rule == nullptr) fail(toml_file, kRuleNames[i], "", "missing rule");
     table.rules[i] = parse_rule(id, *rule, toml_file);
   }
+  logger("ledger")->info("rules_loaded: file={} rules={}", toml_file.string(), kRuleCount);
   return table;
 }
 
