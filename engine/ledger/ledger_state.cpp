@@ -272,9 +272,12 @@ bool Ledger::read_snapshot(std::span<const uint8_t> in) {
     }
   }
   if (!r.ok() || accounts_.size() != n) return false;
-  for (const Account& account : accounts_)
+  for (const Account& account : accounts_) {
+    const Account* unit = lookup(account.unit);
+    if (unit == nullptr || unit->kind != AccountKind::unit) return false;
     for (const uint32_t member : account.members)
       if (member >= accounts_.size()) return false;
+  }
 
   r("caps", n);
   if (!plausible(n, 27)) return false;
@@ -293,6 +296,7 @@ bool Ledger::read_snapshot(std::span<const uint8_t> in) {
     Hold hold;
     r("actor", key.first); r("hold", key.second); r("holder", hold.holder); r("amount", hold.amount);
     r("use", hold.use); r("expires_ns", hold.expires_ns); r("state", hold.state);
+    if (lookup(hold.holder) == nullptr) return false;
     holds_[key] = hold;
     if (hold.state == HoldState::active && hold.expires_ns != 0) timeouts_.push(Timeout{hold.expires_ns, key.first, key.second});
   }
@@ -302,6 +306,7 @@ bool Ledger::read_snapshot(std::span<const uint8_t> in) {
   for (uint64_t i = 0; i < n && r.ok(); ++i) {
     Redemption& red = redemptions_.emplace_back();
     r("seq", red.seq); r("time_ns", red.time_ns); r("unit", red.unit); r("points", red.points);
+    if (r.ok() && lookup(red.unit) == nullptr) return false;
   }
 
   r("transfers", n);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/common/log.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 
 namespace jubian::ledger::testing {
@@ -247,6 +248,32 @@ TEST_F(Commands, SnapshotRoundTripKeepsDigest) {
   snapshot.clear();
   ledger.save(snapshot);
   EXPECT_FALSE(other_shard.load(snapshot));
+}
+
+TEST_F(Commands, DamagedSnapshotNeverLoadsPartly) {
+  run(HoldCreate{HoldId{1}, 1'000, UseCode::service, cst::kNsPerSecond}, AccountId{kUnit});
+  award(RuleId::evaluation, kMember, 1'000'000, 1);
+  std::vector<uint8_t> snapshot;
+  ledger.save(snapshot);
+
+  // Every truncation is rejected and leaves the ledger empty. Each rejection logs an
+  // error line, so logging is off while this test runs.
+  set_log_level("off");
+  Ledger restored(default_rules());
+  for (size_t size = 0; size < snapshot.size(); ++size) {
+    ASSERT_FALSE(restored.load(std::span<const uint8_t>(snapshot.data(), size))) << size;
+    ASSERT_EQ(restored.find(AccountId{kUnit}), nullptr);
+  }
+
+  // A flipped byte either loads a consistent ledger or is rejected; it never crashes.
+  size_t rejected = 0;
+  for (size_t at = 0; at < snapshot.size(); ++at) {
+    std::vector<uint8_t> damaged = snapshot;
+    damaged[at] ^= 0x5A;
+    rejected += restored.load(damaged) ? 0 : 1;
+  }
+  set_log_level("info");
+  EXPECT_GT(rejected, 0u);
 }
 
 }  // namespace
