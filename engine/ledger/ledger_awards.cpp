@@ -39,8 +39,9 @@ ResultCode Ledger::check_award(const Award& command, std::array<Points, 2>& poin
   if (!RuleTable::valid(command.rule)) return rule_unknown;
   if (!awardable(command.rule)) return rule_not_awardable;
   const RuleSpec& spec = rules_.at(command.rule);
-  if (find(command.recipient) == nullptr) return account_unknown;
-  if (spec.kind == RuleKind::two_sided && (find(command.counterparty) == nullptr || command.counterparty == command.recipient))
+  if (command.recipient.value == 0 || lookup(command.recipient) == nullptr) return account_unknown;
+  if (spec.kind == RuleKind::two_sided &&
+      (command.counterparty.value == 0 || lookup(command.counterparty) == nullptr || command.counterparty == command.recipient))
     return counterparty_invalid;
 
   const bool uses_base = spec.parts[0].rate_bps != 0 || spec.parts[1].rate_bps != 0;
@@ -144,6 +145,7 @@ Ledger::Capped Ledger::pay_award(const RuleSpec& spec, CapScope scope, uint8_t s
   const Capped paid = cap_award(spec, scope, side, recipient, reference, points, ctx);
   if (paid.credited == 0) return paid;
   credit(recipient, spec.id, paid.credited, counterparty, ctx);
+  if (ctx.events == nullptr) return paid;
 
   Event event;
   event.type = EventType::award;
