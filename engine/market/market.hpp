@@ -112,6 +112,13 @@ class Market {
   [[nodiscard]] Reply apply(const BookQuery& query, const Context& ctx) const;
   [[nodiscard]] Reply apply(const BrokerReport& report, const Context& ctx) const;
 
+  // Starts loading the index entries a later apply() of this command will read. A
+  // caller that sees the next commands of its ring (the pipeline's market stage, the
+  // benchmark) calls these a command or two ahead, so those cache misses overlap with
+  // the current command's work. They change no state.
+  void prefetch(const ListingAdd& add, AccountId actor) const;
+  void prefetch(const ListingCancel& cancel) const;
+
   // Removes every listing whose expiry is at or before the stamp's time.
   void on_tick(const Context& ctx);
 

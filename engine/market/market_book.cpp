@@ -103,6 +103,12 @@ uint32_t Market::find_client(AccountId owner, ListingId client_id) const {
   });
 }
 
+void Market::prefetch(const ListingAdd& add, AccountId actor) const {
+  by_client_.prefetch(client_id_hash(actor, add.client_listing_id));
+}
+
+void Market::prefetch(const ListingCancel& cancel) const { by_id_.prefetch(listing_id_hash(cancel.listing)); }
+
 const Listing* Market::find(ListingId listing) const {
   const uint32_t index = find_open(listing);
   return index == kNoIndex ? nullptr : &listings_[index];
