@@ -177,7 +177,7 @@ class Market {
 
   // Validation (market_validate.cpp).
   ResultCode validate(const ListingAdd& add, const Context& ctx, uint32_t& slot) const;
-  std::optional<uint32_t> slot_of(CategoryId category) const;
+  uint32_t slot_of(CategoryId category) const;  // kNoIndex when the category is not in the table
   uint32_t find_open(ListingId listing) const;
   uint32_t find_client(AccountId owner, ListingId client_id) const;
 

@@ -74,7 +74,7 @@ void Market::reset() {
 }
 
 bool Market::owns(CategoryId category) const {
-  return slot_of(category).has_value() && category.value % shard_count_ == shard_index_;
+  return slot_of(category) != kNoIndex && category.value % shard_count_ == shard_index_;
 }
 
 std::optional<CategoryId> Market::category_of(ListingId listing) const {
@@ -83,13 +83,13 @@ std::optional<CategoryId> Market::category_of(ListingId listing) const {
   return CategoryId{categories_[slot]};
 }
 
-std::optional<uint32_t> Market::slot_of(CategoryId category) const {
+uint32_t Market::slot_of(CategoryId category) const {
   if (!slot_by_code_.empty()) {
-    if (category.value >= slot_by_code_.size() || slot_by_code_[category.value] == kNoSlot) return std::nullopt;
+    if (category.value >= slot_by_code_.size() || slot_by_code_[category.value] == kNoSlot) return kNoIndex;
     return slot_by_code_[category.value];
   }
   const auto it = std::lower_bound(categories_.begin(), categories_.end(), category.value);
-  if (it == categories_.end() || *it != category.value) return std::nullopt;
+  if (it == categories_.end() || *it != category.value) return kNoIndex;
   return static_cast<uint32_t>(it - categories_.begin());
 }
 

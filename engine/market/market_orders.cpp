@@ -31,10 +31,9 @@ ResultCode Market::validate(const ListingAdd& add, const Context& ctx, uint32_t&
   if (!ioc && add.time_in_force != TimeInForce::good_till_expiry) return kTimeInForceInvalid;
   if (ioc && add.firmness == Firmness::indicative) return kTimeInForceInvalid;
 
-  const auto found = slot_of(add.category);
-  if (!found) return kCategoryUnknown;
+  slot = slot_of(add.category);
+  if (slot == kNoIndex) return kCategoryUnknown;
   if (add.category.value % shard_count_ != shard_index_) return kCategoryNotOwned;
-  slot = *found;
 
   if (add.price <= 0) return kPriceInvalid;
   if (add.quantity <= 0) return kQuantityInvalid;

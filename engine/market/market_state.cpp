@@ -152,13 +152,13 @@ bool Market::load(std::span<const uint8_t> bytes) {
 }
 
 Reply Market::apply(const BookQuery& query, const Context& ctx) const {
-  const auto slot = slot_of(query.category);
-  if (!slot) return reject(kCategoryUnknown);
+  const uint32_t slot = slot_of(query.category);
+  if (slot == kNoIndex) return reject(kCategoryUnknown);
   if (!owns(query.category)) return reject(kCategoryNotOwned);
   if (query.depth == 0 || query.depth > kBookDepthMax) return reject(kDepthInvalid);
 
-  const BookSide& supply = side_of(*slot, Firmness::firm, Side::supply);
-  const BookSide& demand = side_of(*slot, Firmness::firm, Side::demand);
+  const BookSide& supply = side_of(slot, Firmness::firm, Side::supply);
+  const BookSide& demand = side_of(slot, Firmness::firm, Side::demand);
   if (ctx.detail != nullptr) {
     auto out = std::back_inserter(*ctx.detail);
     fmt::format_to(out, "{{\"category\":{},\"seq\":{}", query.category.value, ctx.stamp.seq);
