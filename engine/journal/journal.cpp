@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -60,6 +61,9 @@ void Journal::recover() {
             options_.dir.string(), durability_name(options_.durability), options_.segment_bytes,
             options_.async_sync_interval_ms, segments.size(), result.records, result.last_seq);
 
+  if (options_.durability == Durability::async)
+    log->warn("journal_async: acknowledgements precede fdatasync by up to {} ms; a crash can lose them",
+              options_.async_sync_interval_ms);
   if (result.end == scan::End::damaged && !options_.truncate_damaged) throw error_from(result, segments);
   if (result.end != scan::End::clean) cut(result, segments);
   drop_unused_segments(result, segments);
@@ -80,12 +84,13 @@ void Journal::cut(scan::Result& result, std::vector<files::SegmentFile>& segment
   auto log = logger("journal");
   const size_t index = result.segment_index;
   const auto& name = segments[index].path.filename().string();
+  const char* action = options_.read_only ? "\"read up to here, file unchanged (read-only)\"" : "cut";
   if (result.end == scan::End::torn) {
     log->warn("journal_torn_tail: segment={} offset={} seq={} reason=\"{}\" action={}", name, result.cut_offset,
-              result.fault_seq, result.error, options_.read_only ? "ignored (read-only)" : "cut");
+              result.fault_seq, result.error, action);
   } else {
     log->error("journal_truncate_damaged: segment={} offset={} seq={} reason=\"{}\" action={}", name, result.fault_offset,
-               result.fault_seq, result.error, options_.read_only ? "ignored (read-only)" : "cut");
+               result.fault_seq, result.error, action);
   }
 
   const bool whole_segment = result.cut_offset == 0;
@@ -226,6 +231,7 @@ Journal::VerifyReport Journal::verify(const std::filesystem::path& dir) {
   report.batches = result.batches;
   report.bytes = result.bytes;
   report.segments = segments.size();
+  report.segments_unused = static_cast<uint64_t>(std::count(result.first_seqs.begin(), result.first_seqs.end(), Seq{0}));
   report.first_seq = result.first_seq;
   report.last_seq = result.last_seq;
   report.final_hash = result.last_hash;

@@ -152,6 +152,7 @@ class Journal {
     ResultCode code;      // journal code of the failure, ok otherwise
     bool torn_tail;
     uint64_t segments, bytes;  // segment files, and bytes of valid batches in them
+    uint64_t segments_unused;  // prepared segment files that hold no batch yet
     Seq first_seq;
     TimeNs first_time_ns, last_time_ns;
   };

@@ -552,10 +552,13 @@ TEST_F(JournalTest, WalVerifyExitCodes) {
   write_log(50, 5);
   EXPECT_EQ(run_wal("verify " + dir_.string()), 0);
   EXPECT_EQ(run_wal("stats " + dir_.string()), 0);
+  EXPECT_EQ(run_wal("dump " + dir_.string()), 0);
 
   const auto [segment, record_offset] = record_position(20);
   flip_byte(segment, record_offset + 1);
   EXPECT_NE(run_wal("verify " + dir_.string()), 0);
+  EXPECT_NE(run_wal("stats " + dir_.string()), 0);
+  EXPECT_NE(run_wal("dump " + dir_.string()), 0);
   EXPECT_NE(run_wal("verify " + (root_ / "missing").string()), 0);
 }
 

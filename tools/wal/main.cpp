@@ -126,22 +126,31 @@ int run_verify(const std::string& dir) {
   return 0;
 }
 
+// Prints every record up to the end of the valid data; a damaged journal is printed up
+// to the damage, which is then reported.
 int run_dump(const std::string& dir, jubian::Seq from) {
   jubian::journal::Options options;
   options.dir = dir;
   options.read_only = true;
+  options.truncate_damaged = true;
   Journal journal(options);
   journal.replay(from > 0 ? from - 1 : 0, [](const jubian::journal::RecordView& record, const jubian::journal::BatchInfo&) {
     std::puts(describe_record(record).c_str());
   });
-  return 0;
+
+  const auto report = Journal::verify(dir);
+  if (report.ok) return 0;
+  std::fflush(stdout);
+  print_position(report);
+  return kExitDamaged;
 }
 
 int run_stats(const std::string& dir) {
   const auto report = Journal::verify(dir);
   const double per_batch = report.batches > 0 ? static_cast<double>(report.records) / static_cast<double>(report.batches) : 0;
-  std::printf("segments=%llu records=%llu batches=%llu bytes=%llu records_per_batch=%.1f\n",
-              static_cast<unsigned long long>(report.segments), static_cast<unsigned long long>(report.records),
+  std::printf("segments=%llu segments_unused=%llu records=%llu batches=%llu bytes=%llu records_per_batch=%.1f\n",
+              static_cast<unsigned long long>(report.segments), static_cast<unsigned long long>(report.segments_unused),
+              static_cast<unsigned long long>(report.records),
               static_cast<unsigned long long>(report.batches), static_cast<unsigned long long>(report.bytes), per_batch);
   if (report.records > 0) {
     std::printf("first_seq=%llu first_time=%s\nlast_seq=%llu last_time=%s\n",
