@@ -1,6 +1,7 @@
 // jubian-roadshow: plays a roadshow against a running jubiand and checks the outcome.
 //
 //   jubian-roadshow --write-config tokens.toml [sizes]     # token file for jubiand --config
+//   jubian-roadshow --plan-digest [sizes] [--seed N]       # fingerprint of the seeded plan
 //   jubian-roadshow --port N --admin-token A --trader-token T --screen-token S [sizes]
 //
 // Exit status: 0 when every check passed, 1 when a check failed, 2 on a usage or
@@ -162,11 +163,17 @@ int main(int argc, char** argv) {
   app.add_option("--lang", options.lang, "Report language: zh (default) or en")->check(CLI::IsMember({"zh", "en"}));
   app.add_flag("--json", options.json, "Print the report as JSON");
   app.add_option("--write-config", config_file, "Write a jubiand token file for these sizes and tokens, then exit");
+  bool digest_only = false;
+  app.add_flag("--plan-digest", digest_only, "Print a fingerprint of the seeded plan (lots, qualifications, bid schedule), then exit");
   CLI11_PARSE(app, argc, argv);
 
   try {
     if (!config_file.empty()) {
       write_config(config_file, options);
+      return 0;
+    }
+    if (digest_only) {
+      fmt::print("{}\n", plan_digest(make_plan(options)));
       return 0;
     }
     if (options.port == 0) {

@@ -149,6 +149,32 @@ Plan make_plan(const Options& options) {
   return plan;
 }
 
+std::string plan_digest(const Plan& plan) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  auto mix = [&hash](uint64_t value) {
+    for (int byte = 0; byte < 8; ++byte) {
+      hash ^= (value >> (8 * byte)) & 0xFF;
+      hash *= 0x100000001b3ull;
+    }
+  };
+  for (const LotPlan& lot : plan.lots) {
+    mix(lot.lot.value);
+    mix(static_cast<uint64_t>(lot.format));
+    mix(static_cast<uint64_t>(lot.reserve_price));
+    for (const uint32_t bidder : lot.bidders) mix(bidder);
+  }
+  for (const ScheduledBid& bid : plan.schedule) {
+    mix(static_cast<uint64_t>(bid.offset_ns));
+    mix((uint64_t{bid.bidder} << 32) | bid.lot);
+    mix((uint64_t{static_cast<uint8_t>(bid.kind)} << 8) | bid.steps);
+  }
+  for (const uint32_t bidder : plan.dropping_bidders) mix(bidder);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text(16, '0');
+  for (int i = 0; i < 16; ++i) text[i] = kHex[(hash >> (60 - 4 * i)) & 0xF];
+  return text;
+}
+
 AccountId bidder_account(uint32_t index) { return AccountId{kBidderBase + index}; }
 
 bool bidder_is_individual(uint32_t index) { return index % kIndividualEvery == kIndividualEvery - 1; }

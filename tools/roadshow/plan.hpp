@@ -83,6 +83,9 @@ struct Plan {
 
 Plan make_plan(const Options& options);
 
+// A 64-bit FNV-1a fingerprint of the lots, qualifications and schedule, as 16 hex digits.
+std::string plan_digest(const Plan& plan);
+
 AccountId bidder_account(uint32_t index);
 bool bidder_is_individual(uint32_t index);
 // The unit whose balance holds the bidder's points (itself, or its unit for individuals).

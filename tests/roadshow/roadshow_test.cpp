@@ -1,0 +1,103 @@
+// cmake-link: Threads::Threads
+// Plays small roadshows against a real jubiand and checks the JSON report.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon.hpp"
+
+namespace {
+
+using namespace roadshow_test;
+
+const std::vector<std::string> kSmallRoadshow = {"--bidders", "200", "--lots", "10", "--bids", "5000", "--screens",
+                                                 "4", "--duration-s", "6", "--seed", "7", "--json"};
+
+// Writes the token file, starts jubiand and plays one roadshow with the given sizes.
+nlohmann::json play(const TempDir& dir, const std::vector<std::string>& sizes, int& exit_code) {
+  std::string ignored;
+  const auto tokens = dir.path() / "tokens.toml";
+  auto write = roadshow_args(0, sizes);
+  write.push_back("--write-config");
+  write.push_back(tokens.string());
+  EXPECT_EQ(run(write, dir.path(), "write-config", ignored), 0);
+
+  Daemon daemon(dir.path());
+  const uint16_t port = daemon.start(tokens);
+  EXPECT_NE(port, 0) << read_file(dir.path() / "jubiand.err");
+  if (port == 0) return {};
+
+  std::string output;
+  exit_code = run(roadshow_args(port, sizes), dir.path(), "roadshow", output);
+  EXPECT_EQ(daemon.stop(), 0) << read_file(dir.path() / "jubiand.err");
+  if (output.empty()) {
+    ADD_FAILURE() << "no report; stderr: " << read_file(dir.path() / "roadshow.err");
+    return {};
+  }
+  return nlohmann::json::parse(output);
+}
+
+TEST(Roadshow, SmallRoadshowPassesEveryCheck) {
+  TempDir dir;
+  int exit_code = -1;
+  const auto report = play(dir, kSmallRoadshow, exit_code);
+  ASSERT_FALSE(report.is_null());
+
+  EXPECT_EQ(exit_code, 0) << report.dump(2);
+  EXPECT_EQ(report["bids_sent"], 5000);
+  EXPECT_EQ(report["bids_acked"], 5000);
+  EXPECT_EQ(report["bids_lost"], 0);
+  EXPECT_EQ(report["screens_missing_final"], 0);
+  EXPECT_EQ(report["ledger_mismatches"], 0);
+  EXPECT_EQ(report["price_mismatches"], 0);
+  EXPECT_GT(report["bids_accepted"].get<uint64_t>(), 0u);
+  EXPECT_EQ(report["lots_open"], 0);
+  EXPECT_GT(report["ledger_accounts_checked"].get<uint64_t>(), 0u);
+  EXPECT_GT(report["ack_latency_us"]["p99"].get<uint64_t>(), 0u);
+}
+
+TEST(Roadshow, DroppedBiddersAndStalledScreenAreAccountedFor) {
+  TempDir dir;
+  auto sizes = kSmallRoadshow;
+  sizes.insert(sizes.end(), {"--drop-bidders", "10", "--stalled-screens", "1"});
+  int exit_code = -1;
+  const auto report = play(dir, sizes, exit_code);
+  ASSERT_FALSE(report.is_null());
+
+  EXPECT_EQ(exit_code, 0) << report.dump(2);
+  EXPECT_EQ(report["bidders_dropped"], 10);
+  EXPECT_EQ(report["bids_lost"], 0);
+  EXPECT_EQ(report["screens_missing_final"], 0);
+  EXPECT_EQ(report["ledger_mismatches"], 0);
+  const uint64_t accounted = report["bids_acked"].get<uint64_t>() + report["bids_unanswered_dropped"].get<uint64_t>();
+  EXPECT_EQ(accounted, report["bids_sent"].get<uint64_t>());
+  EXPECT_EQ(report["bids_sent"].get<uint64_t>() + report["bids_not_sent_dropped"].get<uint64_t>(), 5000u);
+}
+
+TEST(Roadshow, SameSeedSendsSamePlan) {
+  TempDir dir;
+  const std::vector<std::string> sizes = {"--bidders", "500", "--lots", "20", "--bids", "20000", "--plan-digest"};
+  std::string first, again, other;
+  auto seeded = [&](const char* seed) {
+    auto args = roadshow_args(0, sizes);
+    args.insert(args.end(), {"--seed", seed});
+    return args;
+  };
+  ASSERT_EQ(run(seeded("11"), dir.path(), "first", first), 0);
+  ASSERT_EQ(run(seeded("11"), dir.path(), "again", again), 0);
+  ASSERT_EQ(run(seeded("12"), dir.path(), "other", other), 0);
+  EXPECT_EQ(first.size(), 17u) << first;
+  EXPECT_EQ(first, again);
+  EXPECT_NE(first, other);
+}
+
+TEST(Roadshow, MissingPortIsRejected) {
+  TempDir dir;
+  std::string output;
+  EXPECT_EQ(run(roadshow_args(0, {"--bidders", "10"}), dir.path(), "noport", output), 2);
+  EXPECT_NE(read_file(dir.path() / "noport.err").find("--port is required"), std::string::npos);
+}
+
+}  // namespace
