@@ -221,7 +221,7 @@ void Market::remove(uint32_t index, RemovalReason reason, const Context& ctx) {
 // Listing events: subject is the listing id, quantity its open quantity, aux its side.
 void Market::emit_listing(EventType type, uint16_t reason, const Listing& listing, const Context& ctx) const {
   if (ctx.events == nullptr) return;
-  Event event;
+  Event& event = ctx.events->emplace_back();  // written in place, see Market::fill
   event.type = type;
   event.reason = reason;
   event.category = CategoryId{categories_[listing.slot()]};
@@ -233,7 +233,6 @@ void Market::emit_listing(EventType type, uint16_t reason, const Listing& listin
   event.aux = static_cast<int64_t>(listing.side);
   event.seq = ctx.stamp.seq;
   event.time_ns = ctx.stamp.time_ns;
-  ctx.emit(event);
 }
 
 bool Market::heap_less(uint32_t a, uint32_t b) const {

@@ -82,37 +82,55 @@ void Market::fill(Listing& incoming, uint32_t resting_index, const Context& ctx,
   const Listing& demand = incoming.side == Side::demand ? incoming : resting;
   const Listing& supply = incoming.side == Side::demand ? resting : incoming;
 
+  // The trade and its event are written in place from local values. Building them on
+  // the stack, or copying one into the other, reloads fields with wide loads that stall
+  // store forwarding on every trade.
+  const TradeId id = make_trade_id(ctx.stamp.seq, state.trades++);
+  const CategoryId category{categories_[incoming.slot()]};
+  const uint8_t mode = trade_mode(incoming, resting);
+  const PriceFen price = resting.price;
   // No overflow: the amount is at most the resting listing's price * quantity, checked when it was listed.
-  Trade trade;
-  trade.id = make_trade_id(ctx.stamp.seq, state.trades++);
-  trade.category = CategoryId{categories_[incoming.slot()]};
+  const PriceFen amount = price * quantity;
+
+  Trade scratch;
+  Trade& trade = ctx.trades != nullptr ? ctx.trades->emplace_back() : scratch;
+  trade.id = id;
+  trade.category = category;
   trade.buy_listing = demand.id;
   trade.sell_listing = supply.id;
   trade.buyer = demand.owner;
   trade.seller = supply.owner;
   trade.buyer_broker = demand.broker;
   trade.seller_broker = supply.broker;
-  trade.mode = trade_mode(incoming, resting);
+  trade.mode = mode;
   trade.discovery = PriceDiscovery::matching;
-  trade.price = resting.price;
+  trade.price = price;
   trade.quantity = quantity;
-  trade.amount = resting.price * quantity;
+  trade.amount = amount;
   trade.seq = ctx.stamp.seq;
   trade.time_ns = ctx.stamp.time_ns;
 
+  if (ctx.events != nullptr) {
+    // One event per trade: account is the buyer, counterparty the seller, reason the mode.
+    Event& event = ctx.events->emplace_back();
+    event.type = EventType::trade;
+    event.reason = mode;
+    event.category = category;
+    event.account = demand.owner;
+    event.counterparty = supply.owner;
+    event.subject = id.value;
+    event.price = price;
+    event.quantity = quantity;
+    event.aux = amount;
+    event.seq = ctx.stamp.seq;
+    event.time_ns = ctx.stamp.time_ns;
+  }
+
+  if (demand.broker != kNoAccount) record_broker_trade(demand.broker, trade);
+  if (supply.broker != kNoAccount && supply.broker != demand.broker) record_broker_trade(supply.broker, trade);
   incoming.filled += quantity;
   resting.filled += quantity;
   levels_[resting.level].open -= quantity;
-  if (ctx.trades != nullptr) ctx.trades->push_back(trade);
-  if (trade.buyer_broker != kNoAccount) record_broker_trade(trade.buyer_broker, trade);
-  if (trade.seller_broker != kNoAccount && trade.seller_broker != trade.buyer_broker)
-    record_broker_trade(trade.seller_broker, trade);
-
-  if (ctx.events != nullptr) {
-    // One event per trade: account is the buyer, counterparty the seller, reason the mode.
-    ctx.emit(Event{EventType::trade, trade.mode, trade.category, LotId{}, trade.buyer, trade.seller, trade.id.value,
-                   trade.price, trade.quantity, trade.amount, trade.seq, trade.time_ns});
-  }
   if (resting.open_quantity() == 0) remove(resting_index, RemovalReason::filled, ctx);
   else emit_listing(EventType::listing_changed, static_cast<uint16_t>(ChangeReason::partly_filled), resting, ctx);
 }
