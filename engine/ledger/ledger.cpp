@@ -87,8 +87,13 @@ void Ledger::for_each_account(const std::function<void(const Account&)>& f) cons
   for (const Account& account : accounts_) f(account);
 }
 
-Reply Ledger::reply(const Context& ctx, std::array<int64_t, 4> values) const {
-  return Reply{ResultCode::ok, ctx.stamp.seq, ctx.stamp.time_ns, values};
+Reply Ledger::reply(const Context& ctx, int64_t value0, int64_t value1, int64_t value2, int64_t value3) const {
+  Reply result{ResultCode::ok, ctx.stamp.seq, ctx.stamp.time_ns, {}};
+  result.values[0] = value0;
+  result.values[1] = value1;
+  result.values[2] = value2;
+  result.values[3] = value3;
+  return result;
 }
 
 std::optional<Reply> Ledger::reject_if_decider(ResultCode code, AccountId account, const Context& ctx) const {
@@ -118,7 +123,7 @@ std::optional<Reply> Ledger::apply(const RegisterUnit& command, const Context& c
 
   const RuleSpec& spec = rules_.at(RuleId::register_unit);
   const Capped paid = pay_award(spec, spec.cap_scope, 0, added, 0, spec.parts[0].points, kNoAccount, ctx);
-  return reply(ctx, {paid.credited, paid.trimmed, 0, 0});
+  return reply(ctx, paid.credited, paid.trimmed, 0, 0);
 }
 
 std::optional<Reply> Ledger::apply(const RegisterIndividual& command, const Context& ctx) {
@@ -176,7 +181,7 @@ std::optional<Reply> Ledger::apply(const RegisterBroker& command, const Context&
   if (!owns(command.unit)) return std::nullopt;
 
   const Points points = first_title ? pay_broker_title(broker, ctx) : 0;
-  return reply(ctx, {points, 0, 0, 0});
+  return reply(ctx, points, 0, 0, 0);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -228,7 +233,7 @@ std::optional<Reply> Ledger::apply(const Spend& command, const Context& ctx) {
   Account& holder = holder_of(*actor);
   if (holder.balance - holder.held < command.amount) return reject_if_decider(insufficient_balance, ctx.actor, ctx);
   move(holder, SystemAccount::revenue, -command.amount, movement_spend, ctx.actor, ctx);
-  return reply(ctx, {command.amount, holder.balance, holder.balance - holder.held, 0});
+  return reply(ctx, command.amount, holder.balance, holder.balance - holder.held, 0);
 }
 
 std::optional<Reply> Ledger::apply(const Transfer& command, const Context& ctx) {
@@ -308,7 +313,7 @@ std::optional<Reply> Ledger::apply(const HoldCreate& command, const Context& ctx
   holds_.emplace(key, Hold{holder.id, command.amount, command.use, expires, HoldState::active});
   if (expires != 0) timeouts_.push(Timeout{expires, key.first, key.second});
   holder.held += command.amount;
-  return reply(ctx, {command.amount, expires, holder.balance - holder.held, 0});
+  return reply(ctx, command.amount, expires, holder.balance - holder.held, 0);
 }
 
 ResultCode Ledger::check_hold(const Hold* hold, const Context& ctx) const {
@@ -339,7 +344,7 @@ std::optional<Reply> Ledger::apply(const HoldPost& command, const Context& ctx) 
   holder.held -= hold->amount;
   hold->state = HoldState::posted;
   move(holder, SystemAccount::revenue, -command.amount, movement_hold_post, ctx.actor, ctx);
-  return reply(ctx, {command.amount, hold->amount - command.amount, 0, 0});
+  return reply(ctx, command.amount, hold->amount - command.amount, 0, 0);
 }
 
 std::optional<Reply> Ledger::apply(const HoldVoid& command, const Context& ctx) {
@@ -353,7 +358,7 @@ std::optional<Reply> Ledger::apply(const HoldVoid& command, const Context& ctx) 
 
   lookup(hold->holder)->held -= hold->amount;
   hold->state = HoldState::voided;
-  return reply(ctx, {hold->amount, 0, 0, 0});
+  return reply(ctx, hold->amount, 0, 0, 0);
 }
 
 void Ledger::on_tick(const Context& ctx) {

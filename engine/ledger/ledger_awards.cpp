@@ -81,7 +81,7 @@ std::optional<Reply> Ledger::apply(const Award& command, const Context& ctx) {
   const RuleSpec& spec = rules_.at(command.rule);
   const bool two_sided = spec.kind == RuleKind::two_sided;
   const CapScope scope = spec.kind == RuleKind::per_unit && command.count > 0 ? CapScope::none : spec.cap_scope;
-  std::array<int64_t, 4> values{};
+  Reply result = reply(ctx);
   bool reported = false;
 
   Account& recipient = *lookup(command.recipient);
@@ -89,19 +89,19 @@ std::optional<Reply> Ledger::apply(const Award& command, const Context& ctx) {
     if (scope == CapScope::once_per_account && caps_.contains(CapKey{recipient.id.value, 0, static_cast<uint16_t>(spec.id), 0}))
       return reject_if_decider(award_already_paid, command.recipient, ctx);
     const Capped paid = pay_award(spec, scope, 0, recipient, command.reference, points[0], command.counterparty, ctx);
-    values[0] = paid.credited;
-    values[1] = paid.trimmed;
+    result.values[0] = paid.credited;
+    result.values[1] = paid.trimmed;
     reported = true;
   }
   Account* counterparty = two_sided ? lookup(command.counterparty) : nullptr;
   if (counterparty != nullptr && owns(*counterparty)) {
     const Capped paid = pay_award(spec, scope, 1, *counterparty, command.reference, points[1], command.recipient, ctx);
-    values[2] = paid.credited;
-    values[3] = paid.trimmed;
+    result.values[2] = paid.credited;
+    result.values[3] = paid.trimmed;
     reported = true;
   }
   if (!reported) return std::nullopt;
-  return reply(ctx, values);
+  return result;
 }
 
 Ledger::Capped Ledger::cap_award(const RuleSpec& spec, CapScope scope, uint8_t side, const Account& recipient, uint64_t reference,
@@ -191,7 +191,7 @@ std::optional<Reply> Ledger::apply(const Login&, const Context& ctx) {
 
   const RuleSpec& spec = rules_.at(RuleId::daily_login);
   const Capped paid = pay_award(spec, spec.cap_scope, 0, *lookup(ctx.actor), 0, spec.parts[0].points, kNoAccount, ctx);
-  return reply(ctx, {paid.credited, paid.trimmed, 0, 0});
+  return reply(ctx, paid.credited, paid.trimmed, 0, 0);
 }
 
 Points Ledger::award_publish(AccountId owner, const Context& ctx) {

@@ -59,7 +59,7 @@ std::optional<Reply> Ledger::apply(const RedeemRequest& command, const Context& 
   unit.redeemed_in_year = redeemed + command.points;
   unit.held += command.points;
   redemptions_.push_back(Redemption{ctx.stamp.seq, ctx.stamp.time_ns, unit.id, command.points});
-  return reply(ctx, {command.points, unit.redeemed_in_year, 0, 0});
+  return reply(ctx, command.points, unit.redeemed_in_year, 0, 0);
 }
 
 std::optional<Reply> Ledger::apply(const RedemptionSettle& command, const Context& ctx) {
@@ -87,7 +87,7 @@ std::optional<Reply> Ledger::apply(const RedemptionSettle& command, const Contex
   }
   redemptions_ = std::move(later);
   if (ctx.detail != nullptr) *ctx.detail += csv;
-  return reply(ctx, {requests, paid, rows, 0});
+  return reply(ctx, requests, paid, rows, 0);
 }
 
 // Pays one request from the unit's balance and splits it by attribution: each individual
@@ -147,7 +147,7 @@ std::optional<Reply> Ledger::apply(const YearClose& command, const Context& ctx)
     ++cleared;
     cleared_points += available;
   }
-  return reply(ctx, {cleared, cleared_points, 0, 0});
+  return reply(ctx, cleared, cleared_points, 0, 0);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ std::optional<Reply> Ledger::apply(const AccountReport&, const Context& ctx) {
 
   const Account* holder = account->kind == AccountKind::unit ? account : lookup(account->unit);
   if (ctx.detail != nullptr) write_account_report(*account, *ctx.detail);
-  return reply(ctx, {holder->balance, holder->held, holder->balance - holder->held, 0});
+  return reply(ctx, holder->balance, holder->held, holder->balance - holder->held, 0);
 }
 
 void Ledger::write_account_report(const Account& account, std::string& out) const {
@@ -207,7 +207,7 @@ std::optional<Reply> Ledger::apply(const RuleTotals& command, const Context& ctx
   std::string line;
   write_rule_totals(first_day, last_day, line, total);
   if (ctx.detail != nullptr) *ctx.detail += line;
-  return reply(ctx, {total, 0, 0, 0});
+  return reply(ctx, total, 0, 0, 0);
 }
 
 void Ledger::write_rule_totals(int64_t first_day, int64_t last_day, std::string& out, Points& total) const {
