@@ -106,8 +106,8 @@ struct Outputs {
   }
 };
 
-// How many operations ahead the replay calls Market::prefetch, as a pipeline stage that
-// sees its ring of sequenced commands can.
+// How many operations ahead the replay calls Market::prefetch. A pipeline stage can do
+// the same because its ring already contains the next sequenced commands.
 inline constexpr size_t kPrefetchDistance = 4;
 
 inline void prefetch_one(const Market& market, const Operation& op) {

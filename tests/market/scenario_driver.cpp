@@ -91,6 +91,7 @@ std::vector<std::string> ScenarioDriver::run_add(std::istringstream& in) {
   uint64_t owner = 0;
   ListingAdd add;
   in >> name >> by >> owner >> side >> add.quantity >> at >> add.price;
+
   add.side = Side{9};  // an invalid side unless the word is supply or demand
   if (side == "supply") add.side = Side::supply;
   if (side == "demand") add.side = Side::demand;
@@ -98,6 +99,7 @@ std::vector<std::string> ScenarioDriver::run_add(std::istringstream& in) {
   add.modes = kModeMask;
   add.maturity = 5;
   add.client_listing_id = ListingId{next_client_++};
+
   for (std::string option; in >> option;) {
     const auto eq = option.find('=');
     const std::string key = option.substr(0, eq);
@@ -113,6 +115,7 @@ std::vector<std::string> ScenarioDriver::run_add(std::istringstream& in) {
     else if (key == "ioc") add.time_in_force = TimeInForce::immediate_or_cancel;
     else throw std::runtime_error(fmt::format("unknown add option {}", option));
   }
+
   const Context ctx = next_context(AccountId{owner});
   const Reply reply = market_.apply(add, ctx);
   if (reply.code == ResultCode::ok) ids_[name] = ListingId{static_cast<uint64_t>(reply.values[0])};
