@@ -1,6 +1,7 @@
 #include "api/codes.hpp"
 #include "engine/auction/codes.hpp"
 #include "engine/common/result.hpp"
+#include "engine/journal/codes.hpp"
 #include "engine/ledger/codes.hpp"
 #include "engine/market/codes.hpp"
 
@@ -25,7 +26,7 @@ std::string_view result_code_name(ResultCode code) {
   if (number >= 200 && number < 300) return market::code_name(code);
   if (number >= 300 && number < 400) return auction::code_name(code);
   if (number >= 400 && number < 500) return gateway::code_name(code);
-  // TODO: journal (500-599) names once those codes exist.
+  if (number >= 500 && number < 600) return journal::code_name(code);
   return "unknown";
 }
 

@@ -67,7 +67,7 @@ struct Result {
 using BatchVisitor = std::function<void(const BatchView&)>;
 
 // Reads segments[from...] in order, calling visit for each valid batch. limits, when
-// given, holds the valid end of every segment as an earlier scan found it, and stops
+// given, contains the valid end of every segment as an earlier scan found it, and stops
 // each segment there.
 Result scan(const std::vector<files::SegmentFile>& segments, size_t from, const BatchVisitor& visit,
             const std::vector<uint64_t>* limits = nullptr);

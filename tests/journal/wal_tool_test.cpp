@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/core/command.hpp"
+#include "engine/journal/codes.hpp"
 #include "engine/journal/journal.hpp"
 
 namespace jubian::journal {
@@ -94,6 +95,13 @@ TEST_F(WalToolTest, DumpPrintsCommandsByName) {
 
   const auto verify = run_and_capture("verify " + dir_.string());
   EXPECT_NE(verify.find("journal ok: records=3 batches=1 last_seq=3 final_hash="), std::string::npos) << verify;
+}
+
+TEST(JournalCodes, NamesResolveThroughRegistry) {
+  EXPECT_EQ(result_code_name(record_damaged), "record_damaged");
+  EXPECT_EQ(result_code_name(chain_mismatch), "chain_mismatch");
+  EXPECT_EQ(result_code_name(snapshot_damaged), "snapshot_damaged");
+  EXPECT_EQ(code_number(io_failed), 505);
 }
 
 }  // namespace
