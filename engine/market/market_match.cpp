@@ -74,10 +74,12 @@ void Market::fill(Listing& incoming, uint32_t resting_index, const Context& ctx,
   Listing& resting = listings_[resting_index];
   const Quantity quantity = std::min(incoming.open_quantity(), resting.open_quantity());
   if (quantity == resting.open_quantity()) {
-    // The resting listing leaves the book below; start loading its index entries now so
-    // the two likely cache misses overlap with building the trade.
+    // The resting listing leaves the book below. Start loading its index entries and its
+    // successor (relinked by unlink, and the next candidate) now, so those likely cache
+    // misses overlap with building the trade.
     by_id_.prefetch(listing_id_hash(resting.id));
     by_client_.prefetch(client_id_hash(resting.owner, resting.client_id));
+    if (resting.next != kNoIndex) __builtin_prefetch(&listings_[resting.next]);
   }
   const Listing& demand = incoming.side == Side::demand ? incoming : resting;
   const Listing& supply = incoming.side == Side::demand ? resting : incoming;
