@@ -250,8 +250,7 @@ class Ledger {
   void write_account_report(const Account& account, std::string& out) const;
   void write_rule_totals(int64_t first_day, int64_t last_day, std::string& out, Points& total) const;
 
-  // Builds an ok reply from scalars; passing an array by value made every award stall on
-  // a 32-byte load of values just stored in 8-byte halves.
+  // Builds an ok reply from scalars, so that no values array is copied through the stack.
   Reply reply(const Context& ctx, int64_t value0 = 0, int64_t value1 = 0, int64_t value2 = 0, int64_t value3 = 0) const;
   std::optional<Reply> reject_if_decider(ResultCode code, AccountId account, const Context& ctx) const;
   void roll_year(Account& account, int32_t year);
