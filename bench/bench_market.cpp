@@ -110,7 +110,7 @@ struct Outputs {
 // the same because its ring already contains the next sequenced commands.
 inline constexpr size_t kPrefetchDistance = 4;
 
-// The pipeline's ring holds commands the sequencer wrote moments earlier, so they are
+// The pipeline's ring contains commands the sequencer wrote moments earlier, so they are
 // in cache. The prebuilt stream is not, so the replay loads it this far ahead.
 inline constexpr size_t kStreamPrefetchDistance = 16;
 
