@@ -121,7 +121,8 @@ int play(const Options& options) {
   uint64_t qualifications = 0;
   for (const LotPlan& lot : plan.lots) qualifications += lot.bidders.size();
   const double lead_s = kLeadMinimumS + kLeadSafety * static_cast<double>(qualifications + plan.lots.size()) / rate;
-  const TimeNs start_ns = setup.last_time_ns + static_cast<TimeNs>(lead_s * 1e9);
+  const auto since_reply = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - setup.last_reply_at);
+  const TimeNs start_ns = setup.last_time_ns + since_reply.count() + static_cast<TimeNs>(lead_s * 1e9);
   list_lots(sessions, plan, start_ns, setup);
   const auto start = setup.last_reply_at + std::chrono::nanoseconds(start_ns - setup.last_time_ns);
 
@@ -154,6 +155,8 @@ int main(int argc, char** argv) {
   app.add_option("--bids", options.bids, "Bids to send in total");
   app.add_option("--screens", options.screens, "Screen connections, each subscribed to every lot")->check(CLI::Range(0u, 1'000u));
   app.add_option("--duration-s", options.duration_s, "Length of the lots' bidding window in seconds")->check(CLI::Range(2.0, 3600.0));
+  app.add_option("--burst-share", options.burst_share, "Share of bids sent in the last fifth of each lot's window (0..1)")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--seed", options.seed, "Seed of the plan: the same seed and sizes send the same bids at the same offsets");
   app.add_option("--lots-per-bidder", options.lots_per_bidder, "Lots each bidder is qualified for")->check(CLI::Range(1u, 4'000u));
   app.add_option("--threads", options.threads, "Load threads")->check(CLI::Range(1u, 64u));

@@ -25,7 +25,6 @@ LotFormat format_of(uint32_t lot_index) {
 
 // Share of a lot's window spent before its last part, where half of all bids arrive.
 constexpr double kBurstStart = 0.8;
-constexpr double kBurstShare = 0.5;
 // A listing's notice period, as a share of the window; intents arrive within it.
 constexpr double kNoticeShare = 0.3;
 constexpr uint32_t kEnglishStepsMax = 3;
@@ -46,7 +45,7 @@ std::vector<LotPlan> make_lots(const Options& options, std::mt19937_64& random) 
     // Every seventh English lot sets a hidden reserve that bidding may not reach; every
     // ninth has a cap that ends it at once, so bids race its close.
     if (lot.format == LotFormat::english && i % 7 == 3) lot.reserve_price = kStartPriceFen + 2'000 * kIncrementFen;
-    if (lot.format == LotFormat::english && i % 9 == 4) lot.cap_price = kStartPriceFen + 500 * kIncrementFen;
+    if (lot.format == LotFormat::english && i % 9 == 4 && lot.reserve_price == 0) lot.cap_price = kStartPriceFen + 500 * kIncrementFen;
     if (lot.format == LotFormat::sealed_first || lot.format == LotFormat::sealed_second)
       lot.reserve_price = kStartPriceFen + (random() % 20) * kIncrementFen;
   }
@@ -72,9 +71,9 @@ int64_t pick_offset(double from, double to, int64_t window_ns, std::mt19937_64& 
   return static_cast<int64_t>(share(random) * static_cast<double>(window_ns));
 }
 
-// Half of all bids fall uniformly over the window, the other half in its last part.
-int64_t bid_offset(double from, int64_t window_ns, std::mt19937_64& random) {
-  std::bernoulli_distribution burst(kBurstShare);
+// A burst_share of all bids falls in the window's last part, the rest uniformly over it.
+int64_t bid_offset(double from, double burst_share, int64_t window_ns, std::mt19937_64& random) {
+  std::bernoulli_distribution burst(burst_share);
   const double burst_from = std::max(from, kBurstStart);
   return burst(random) ? pick_offset(burst_from, 1.0, window_ns, random) : pick_offset(from, 1.0, window_ns, random);
 }
@@ -108,18 +107,18 @@ void schedule_bids(const Options& options, Plan& plan, std::mt19937_64& random) 
       case LotFormat::sealed_second:
         bid.kind = BidKind::sealed;
         bid.steps = static_cast<uint8_t>(random() % kSealedStepsMax);
-        bid.offset_ns = bid_offset(0.0, window_ns, random);
+        bid.offset_ns = bid_offset(0.0, options.burst_share, window_ns, random);
         break;
       case LotFormat::listing:
         bid.kind = first_visit ? BidKind::intent : BidKind::english;
         bid.offset_ns = first_visit ? pick_offset(0.0, kNoticeShare * 0.9, window_ns, random)
-                                    : bid_offset(kNoticeShare + 0.05, window_ns, random);
+                                    : bid_offset(kNoticeShare + 0.05, options.burst_share, window_ns, random);
         bid.steps = static_cast<uint8_t>(1 + random() % kEnglishStepsMax);
         break;
       default:
         bid.kind = BidKind::english;
         bid.steps = static_cast<uint8_t>(1 + random() % kEnglishStepsMax);
-        bid.offset_ns = bid_offset(0.0, window_ns, random);
+        bid.offset_ns = bid_offset(0.0, options.burst_share, window_ns, random);
         break;
     }
     plan.schedule.push_back(bid);

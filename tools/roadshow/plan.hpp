@@ -25,6 +25,7 @@ struct Options {
   uint64_t bids = 1'000'000;
   uint32_t screens = 16;
   double duration_s = 20;
+  double burst_share = 0.5;          // share of bids sent in the last fifth of the window
   uint64_t seed = 1;
   uint32_t lots_per_bidder = 10;     // lots each bidder is qualified for
   uint32_t threads = 2;              // load threads; each owns its bidders' sockets
