@@ -130,6 +130,7 @@ TEST(MarketRandom, NoCrossingFirmPairRests) {
     } else {
       now += static_cast<TimeNs>(rng() % 20);
       market.on_tick(harness.next(kNoAccount, now));
+      market.for_each_open([&](const Listing& listing) { ASSERT_FALSE(expired(listing, now)) << listing.id.value; });
     }
     for (const Trade& trade : harness.trades) ASSERT_EQ(trade.amount, trade.price * trade.quantity);
     const std::string pair = crossing_pair(market, now);
@@ -229,6 +230,30 @@ TEST(MarketLimits, FullPoolRejectsNewListings) {
   ASSERT_EQ(market.apply(make_add(Side::supply, 100, 1, 1), harness.next(AccountId{1}, 10)).code, ResultCode::ok);
   ASSERT_EQ(market.apply(make_add(Side::supply, 100, 1, 2), harness.next(AccountId{1}, 10)).code, ResultCode::ok);
   EXPECT_EQ(market.apply(make_add(Side::supply, 100, 1, 3), harness.next(AccountId{1}, 10)).code, kBookFull);
+}
+
+TEST(MarketBrokers, ReportKeepsNewestTradesOldestFirst) {
+  MarketConfig config = small_config();
+  config.broker_trades_kept = 3;
+  Market market(config, kCategories);
+  Harness harness(market);
+  std::vector<uint64_t> trade_ids;
+  for (uint64_t i = 0; i < 5; ++i) {
+    ListingAdd supply = make_add(Side::supply, 100, 1, 100 + i);
+    supply.broker = AccountId{77};
+    ASSERT_EQ(market.apply(supply, harness.next(AccountId{1}, 10)).code, ResultCode::ok);
+    ASSERT_EQ(market.apply(make_add(Side::demand, 100, 1, 200 + i), harness.next(AccountId{2}, 10)).code, ResultCode::ok);
+    ASSERT_EQ(harness.trades.size(), 1u);
+    trade_ids.push_back(harness.trades[0].id.value);
+  }
+
+  const Reply reply = market.apply(BrokerReport{}, harness.next(AccountId{77}, 10));
+  ASSERT_EQ(reply.code, ResultCode::ok);
+  EXPECT_EQ(reply.values[1], 5);
+  EXPECT_EQ(reply.values[3], 500);
+  const std::string expected = "\"recent_trades\":[" + std::to_string(trade_ids[2]) + "," +
+                               std::to_string(trade_ids[3]) + "," + std::to_string(trade_ids[4]) + "]";
+  EXPECT_NE(harness.detail.find(expected), std::string::npos) << harness.detail;
 }
 
 TEST(MarketShards, ShardOwnsItsCategoriesOnly) {
