@@ -15,6 +15,7 @@
 namespace jubian::market {
 
 inline constexpr size_t kHugePageBytes = size_t{2} << 20;
+inline constexpr size_t kCacheLineBytes = 64;
 
 template <class T>
 struct HugePageAllocator {
@@ -24,11 +25,16 @@ struct HugePageAllocator {
   template <class U>
   HugePageAllocator(const HugePageAllocator<U>&) {}
 
+  // Arrays smaller than one huge page get cache-line alignment and no advice, so a
+  // small market (as in tests) does not reserve 2 MiB per array.
   T* allocate(size_t count) {
-    const size_t bytes = (count * sizeof(T) + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
-    void* memory = std::aligned_alloc(kHugePageBytes, bytes);
+    const size_t wanted = count * sizeof(T);
+    const bool huge = wanted >= kHugePageBytes;
+    const size_t alignment = huge ? kHugePageBytes : kCacheLineBytes;
+    const size_t bytes = (wanted + alignment - 1) / alignment * alignment;
+    void* memory = std::aligned_alloc(alignment, bytes == 0 ? alignment : bytes);
     if (memory == nullptr) throw std::bad_alloc();
-    (void)madvise(memory, bytes, MADV_HUGEPAGE);  // a hint; failure leaves normal pages
+    if (huge) (void)madvise(memory, bytes, MADV_HUGEPAGE);  // a hint; failure leaves normal pages
     return static_cast<T*>(memory);
   }
 
