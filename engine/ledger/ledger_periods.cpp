@@ -31,6 +31,13 @@ Points earned_in(const Account& account, int32_t year) {
   return account.earned[static_cast<size_t>(age)];
 }
 
+// The CST calendar date of a business-day number, as YYYY-MM-DD.
+std::string iso_date(int64_t day) {
+  const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{day}}};
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                     static_cast<unsigned>(date.day()));
+}
+
 const char* kind_name(AccountKind kind) { return kind == AccountKind::unit ? "unit" : "individual"; }
 
 }  // namespace
@@ -215,7 +222,7 @@ void Ledger::write_rule_totals(int64_t first_day, int64_t last_day, std::string&
   for (auto it = rule_totals_.lower_bound(first_day); it != rule_totals_.end() && it->first <= last_day; ++it)
     for (size_t i = 0; i < kRuleCount; ++i) sums[i] += it->second[i];
 
-  out += fmt::format(R"({{"shard":{},"first_day":{},"last_day":{},"rules":{{)", shard_index_, first_day, last_day);
+  out += fmt::format(R"({{"shard":{},"first_day":"{}","last_day":"{}","rules":{{)", shard_index_, iso_date(first_day), iso_date(last_day));
   for (size_t i = 0; i < kRuleCount; ++i) {
     out += fmt::format(R"({}"{}":{})", i == 0 ? "" : ",", rule_name(static_cast<RuleId>(i + 1)), sums[i]);
     total += sums[i];

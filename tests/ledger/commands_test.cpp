@@ -216,6 +216,8 @@ TEST_F(Commands, RuleTotalsPerPeriod) {
   EXPECT_EQ(json["rules"]["daily_login"], 50);
   EXPECT_EQ(json["rules"]["release_event"], 50'000);
   EXPECT_EQ(json["rules"]["register"], 0);
+  EXPECT_EQ(json["first_day"], "2026-06-02");
+  EXPECT_EQ(json["last_day"], "2026-06-02");
   EXPECT_EQ(run(RuleTotals{0, utc(2027, 1, 1, 0, 0, 0)}).values[0], 10'000 + 50'050);
   expect_rejected(RuleTotals{10, 9}, kNoAccount, period_invalid);
 }
