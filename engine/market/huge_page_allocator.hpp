@@ -28,10 +28,10 @@ struct HugePageAllocator {
   // Arrays smaller than one huge page get cache-line alignment and no advice, so a
   // small market (as in tests) does not reserve 2 MiB per array.
   T* allocate(size_t count) {
-    const size_t wanted = count * sizeof(T);
-    const bool huge = wanted >= kHugePageBytes;
+    const size_t requested = count * sizeof(T);
+    const bool huge = requested >= kHugePageBytes;
     const size_t alignment = huge ? kHugePageBytes : kCacheLineBytes;
-    const size_t bytes = (wanted + alignment - 1) / alignment * alignment;
+    const size_t bytes = (requested + alignment - 1) / alignment * alignment;
     void* memory = std::aligned_alloc(alignment, bytes == 0 ? alignment : bytes);
     if (memory == nullptr) throw std::bad_alloc();
     if (huge) (void)madvise(memory, bytes, MADV_HUGEPAGE);  // a hint; failure leaves normal pages
