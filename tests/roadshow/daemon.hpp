@@ -2,6 +2,7 @@
 // Starts programs for the roadshow tests: jubiand on port 0 with a fresh data directory
 // and a token file written by jubian-roadshow, and commands whose output is captured.
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -67,31 +68,34 @@ inline int run(const std::vector<std::string>& argv, const std::filesystem::path
   return code;
 }
 
-// A jubiand started for one test, stopped with SIGTERM by its pid.
-class Daemon {
- public:
-  explicit Daemon(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  ~Daemon() { stop(); }
+// Waits for a "listening: address=... port=N" line in a file and returns N, or 0.
+inline uint16_t wait_listening(const std::filesystem::path& out) {
+  const std::regex listening(R"(listening: address=\S+ port=(\d+))");
+  for (int i = 0; i < 300; ++i) {
+    std::smatch match;
+    const std::string text = read_file(out);
+    if (std::regex_search(text, match, listening)) return static_cast<uint16_t>(std::stoi(match[1]));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return 0;
+}
 
-  // Starts jubiand with the token file and returns its port, or 0 after printing why.
-  uint16_t start(const std::filesystem::path& tokens) {
-    pid_ = spawn({kBinDir + "/jubiand", "--config", tokens.string(), "--port", "0", "--metrics-port", "-1", "--data-dir",
-                  (dir_ / "data").string(), "--rules", kSourceDir + "/config/rules.toml", "--categories",
-                  kSourceDir + "/config/categories.tsv"},
-                 dir_ / "jubiand.out", dir_ / "jubiand.err");
+// A server started for one test and stopped with SIGTERM by its pid.
+class Server {
+ public:
+  Server(std::filesystem::path dir, std::string name) : dir_(std::move(dir)), name_(std::move(name)) {}
+  ~Server() { stop(); }
+
+  // Starts argv and returns the port of its listening line, or 0 after printing why.
+  uint16_t start(const std::vector<std::string>& argv) {
+    pid_ = spawn(argv, dir_ / (name_ + ".out"), dir_ / (name_ + ".err"));
     if (pid_ < 0) return 0;
-    const std::regex listening(R"(listening: address=\S+ port=(\d+))");
-    for (int i = 0; i < 200; ++i) {
-      std::smatch match;
-      const std::string text = read_file(dir_ / "jubiand.out");
-      if (std::regex_search(text, match, listening)) return static_cast<uint16_t>(std::stoi(match[1]));
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    std::fprintf(stderr, "jubiand did not print its listening line: %s\n", read_file(dir_ / "jubiand.err").c_str());
-    return 0;
+    const uint16_t port = wait_listening(dir_ / (name_ + ".out"));
+    if (port == 0) std::fprintf(stderr, "%s printed no listening line: %s\n", name_.c_str(), read_file(dir_ / (name_ + ".err")).c_str());
+    return port;
   }
 
-  // Sends SIGTERM and returns jubiand's exit status.
+  // Sends SIGTERM and returns the exit status.
   int stop() {
     if (pid_ <= 0) return -1;
     kill(pid_, SIGTERM);
@@ -100,9 +104,27 @@ class Daemon {
     return code;
   }
 
+  std::string errors() const { return read_file(dir_ / (name_ + ".err")); }
+
  private:
   std::filesystem::path dir_;
+  std::string name_;
   pid_t pid_ = -1;
+};
+
+// jubiand on port 0 with a fresh data directory and the given token file.
+class Daemon : public Server {
+ public:
+  explicit Daemon(const std::filesystem::path& dir) : Server(dir, "jubiand"), dir_(dir) {}
+
+  uint16_t start(const std::filesystem::path& tokens) {
+    return Server::start({kBinDir + "/jubiand", "--config", tokens.string(), "--port", "0", "--metrics-port", "-1",
+                          "--data-dir", (dir_ / "data").string(), "--rules", kSourceDir + "/config/rules.toml",
+                          "--categories", kSourceDir + "/config/categories.tsv"});
+  }
+
+ private:
+  std::filesystem::path dir_;
 };
 
 // A temporary directory removed at the end of the test.

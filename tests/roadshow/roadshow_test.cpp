@@ -26,12 +26,12 @@ nlohmann::json play(const TempDir& dir, const std::vector<std::string>& sizes, i
 
   Daemon daemon(dir.path());
   const uint16_t port = daemon.start(tokens);
-  EXPECT_NE(port, 0) << read_file(dir.path() / "jubiand.err");
+  EXPECT_NE(port, 0) << daemon.errors();
   if (port == 0) return {};
 
   std::string output;
   exit_code = run(roadshow_args(port, sizes), dir.path(), "roadshow", output);
-  EXPECT_EQ(daemon.stop(), 0) << read_file(dir.path() / "jubiand.err");
+  EXPECT_EQ(daemon.stop(), 0) << daemon.errors();
   if (output.empty()) {
     ADD_FAILURE() << "no report; stderr: " << read_file(dir.path() / "roadshow.err");
     return {};
