@@ -188,18 +188,15 @@ std::optional<Reply> Ledger::apply(const RegisterBroker& command, const Context&
 // Movements
 
 void Ledger::record(Account& holder, Points amount, uint16_t kind, AccountId counterparty, const Context& ctx) {
-  if (holder.history == UINT32_MAX) {
-    holder.history = static_cast<uint32_t>(histories_.size());
-    histories_.emplace_back();
-  }
-  HistoryRing& ring = histories_[holder.history];
   const Movement movement{ctx.stamp.seq, ctx.stamp.time_ns, counterparty, amount, kind};
-  if (ring.entries.size() < kHistoryLength) {
-    ring.entries.push_back(movement);
+  if (holder.history.size() < kHistoryLength) {
+    // Two steps (8, then the bound) instead of doubling, so an active account reallocates twice.
+    if (holder.history.size() == holder.history.capacity()) holder.history.reserve(holder.history.empty() ? kHistoryFirstCapacity : kHistoryLength);
+    holder.history.push_back(movement);
     return;
   }
-  ring.entries[ring.next] = movement;
-  ring.next = static_cast<uint32_t>((ring.next + 1) % kHistoryLength);
+  holder.history[holder.history_next] = movement;
+  holder.history_next = static_cast<uint8_t>((holder.history_next + 1) % kHistoryLength);
 }
 
 // Moves `amount` from a system stripe to the holder (negative: from the holder).

@@ -47,6 +47,7 @@ inline constexpr Points kRedemptionThreshold = 100'000;    // balance needed bef
 inline constexpr Points kRedemptionYearCap = 2'000'000;    // yuan per unit per CST year (1 point = 1 yuan)
 inline constexpr Points kExpiryThreshold = 100'000;        // two-year earnings under this clear the balance
 inline constexpr size_t kHistoryLength = 64;               // movements kept per balance account
+inline constexpr size_t kHistoryFirstCapacity = 8;         // history entries allocated on an account's first movement
 inline constexpr uint64_t kSystemAccountMax = 15;          // ids 0-15 are reserved
 
 // transit carries a cross-shard transfer between its two shards, so that the balances
@@ -78,11 +79,15 @@ struct alignas(64) Account {
   AccountId unit;             // an individual's unit; a unit's own id
   Points balance = 0;         // units only; an individual's points sit in its unit's balance
   Points held = 0;            // part of balance reserved by holds and redemption requests
-  uint32_t history = UINT32_MAX;    // index into the owner shard's history rings
   AccountKind kind = AccountKind::unit;
   UnitKind unit_kind = UnitKind::other;
   TitleLevel title = TitleLevel::none;
   bool broker = false;
+  uint8_t history_next = 0;   // once history is full, the oldest entry, overwritten next
+  // The last kHistoryLength movements. The vector grows to the bound, so quiet accounts
+  // stay small.
+  std::vector<Movement> history;
+
   int32_t earned_year = 0;    // CST year of earned[0]
   int32_t registered_year = 0;
   std::array<Points, 3> earned{};   // reward points earned in earned_year, -1, -2
@@ -95,7 +100,11 @@ struct alignas(64) Account {
   Points attributed_total = 0;      // individuals: points earned for the unit, ever
   Points attributed_outstanding = 0;  // individuals: not yet paid out or cleared
   std::vector<uint32_t> members;    // units on the owner shard: indices of its individuals
+
+  // A history entry by age: 0 is the oldest kept movement.
+  const Movement& movement(size_t age_order) const { return history[(history_next + age_order) % history.size()]; }
 };
+static_assert(kHistoryLength <= 256, "history_next is one byte");
 
 class Ledger {
  public:
@@ -201,15 +210,6 @@ class Ledger {
     Transfer body;
     Reply reply;
   };
-  // The last kHistoryLength movements of one account. The vector grows to the bound,
-  // so quiet accounts stay small; once full, `next` is the oldest entry and is overwritten.
-  struct HistoryRing {
-    std::vector<Movement> entries;
-    uint32_t next = 0;
-
-    size_t size() const { return entries.size(); }
-    const Movement& at(size_t age_order) const { return entries[(next + age_order) % entries.size()]; }  // 0 = oldest
-  };
   struct Capped {
     Points credited = 0;
     Points trimmed = 0;
@@ -262,7 +262,6 @@ class Ledger {
   std::vector<Account> accounts_;
   FlatIndex index_;
   std::array<Points, kSystemAccountCount> system_{};
-  std::vector<HistoryRing> histories_;
   std::unordered_map<CapKey, Points, CapKeyHash> caps_;
   // NOTE: settled holds stay as tombstones so a late post gets hold_posted or
   // hold_voided; nothing prunes them yet.

@@ -192,13 +192,10 @@ void Ledger::write_account_report(const Account& account, std::string& out) cons
   }
 
   out += R"(],"history":[)";
-  if (holder.history != UINT32_MAX) {
-    const HistoryRing& ring = histories_[holder.history];
-    for (size_t i = 0; i < ring.size(); ++i) {
-      const Movement& m = ring.at(i);
-      out += fmt::format(R"({}{{"seq":{},"time_ns":{},"kind":{},"counterparty":{},"amount":{}}})", i == 0 ? "" : ",", m.seq,
-                         m.time_ns, m.kind, m.counterparty.value, m.amount);
-    }
+  for (size_t i = 0; i < holder.history.size(); ++i) {
+    const Movement& m = holder.movement(i);
+    out += fmt::format(R"({}{{"seq":{},"time_ns":{},"kind":{},"counterparty":{},"amount":{}}})", i == 0 ? "" : ",", m.seq,
+                       m.time_ns, m.kind, m.counterparty.value, m.amount);
   }
   out += "]}";
 }

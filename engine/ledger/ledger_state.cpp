@@ -10,7 +10,7 @@ namespace jubian::ledger {
 
 namespace {
 
-constexpr uint64_t kSnapshotMagic = 0x3152474444454C4AULL;  // "JLEDGR1" little-endian, with a version byte
+constexpr uint64_t kSnapshotMagic = 0x3152454744454C4AULL;  // "JLEDGER1" in little-endian bytes; the 1 is the version
 constexpr uint64_t kHashVersion = 1;
 
 }  // namespace
@@ -81,14 +81,9 @@ Digest Ledger::combined_hash(std::span<const Ledger* const> shards) {
                                 static_cast<uint64_t>(account.redeemed_in_year), static_cast<uint64_t>(account.attributed_total),
                                 static_cast<uint64_t>(account.attributed_outstanding)})
       h.update_u64(word);
-    if (account.history == UINT32_MAX) {
-      h.update_u64(0);
-      continue;
-    }
-    const HistoryRing& ring = owner.histories_[account.history];
-    h.update_u64(ring.size());
-    for (size_t i = 0; i < ring.size(); ++i) {
-      const Movement& m = ring.at(i);
+    h.update_u64(account.history.size());
+    for (size_t i = 0; i < account.history.size(); ++i) {
+      const Movement& m = account.movement(i);
       for (const uint64_t word : {m.seq, static_cast<uint64_t>(m.time_ns), m.counterparty.value, static_cast<uint64_t>(m.amount),
                                   static_cast<uint64_t>(m.kind)})
         h.update_u64(word);
@@ -152,9 +147,9 @@ void Ledger::hash(Sha256& hasher) const {
 // ---------------------------------------------------------------------------------------
 // Snapshot. Layout (codec fields, little-endian):
 //   snapshot := magic:u64 shard_index:u32 shard_count:u32 last_trade:u64 last_closed_year:i32
-//               system:i64[5] accounts rings caps holds redemptions transfers totals
-//   accounts := count:u64 (account-fields members:count:u64 u32*)*
-//   rings    := count:u64 (count:u32 movement*)*     in account order, oldest movement first
+//               system:i64[5] accounts caps holds redemptions transfers totals
+//   accounts := count:u64 (account-fields members:count:u64 u32* history:count:u32 movement*)*
+//               movements oldest first
 //   caps     := count:u64 (account:u64 scope:u64 rule:u16 side:u8 used:i64)*
 //   holds    := count:u64 (actor:u64 hold:u64 holder:u64 amount:i64 use:u8 expires:i64 state:u8)*
 //   redemptions := count:u64 (seq:u64 time:i64 unit:u64 points:i64)*
@@ -186,10 +181,9 @@ void Ledger::save(std::vector<uint8_t>& out) const {
     visit_account(w, account);
     w("members", static_cast<uint64_t>(account.members.size()));
     for (const uint32_t member : account.members) w("member", member);
-    const HistoryRing* ring = account.history == UINT32_MAX ? nullptr : &histories_[account.history];
-    w("history_count", ring == nullptr ? uint32_t{0} : static_cast<uint32_t>(ring->size()));
-    for (size_t i = 0; ring != nullptr && i < ring->size(); ++i) {
-      const Movement& m = ring->at(i);
+    w("history_count", static_cast<uint32_t>(account.history.size()));
+    for (size_t i = 0; i < account.history.size(); ++i) {
+      const Movement& m = account.movement(i);
       w("seq", m.seq); w("time_ns", m.time_ns); w("counterparty", m.counterparty); w("amount", m.amount); w("kind", m.kind);
     }
   }
@@ -223,7 +217,6 @@ void Ledger::clear() {
   accounts_.clear();
   index_ = FlatIndex();
   system_ = {};
-  histories_.clear();
   caps_.clear();
   holds_.clear();
   timeouts_ = {};
@@ -262,14 +255,11 @@ bool Ledger::read_snapshot(std::span<const uint8_t> in) {
     uint32_t history = 0;
     r("history_count", history);
     if (history > kHistoryLength) break;
-    Account& added = add_account(account);
-    if (history == 0) continue;
-    added.history = static_cast<uint32_t>(histories_.size());
-    HistoryRing& ring = histories_.emplace_back();
-    ring.entries.resize(history);
-    for (Movement& m : ring.entries) {
+    account.history.resize(history);
+    for (Movement& m : account.history) {
       r("seq", m.seq); r("time_ns", m.time_ns); r("counterparty", m.counterparty); r("amount", m.amount); r("kind", m.kind);
     }
+    add_account(account);
   }
   if (!r.ok() || accounts_.size() != n) return false;
   for (const Account& account : accounts_) {
