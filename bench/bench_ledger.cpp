@@ -154,8 +154,8 @@ BENCHMARK_CAPTURE(BM_OneShard, settle, Mix::settle)->Arg(1'000)->Arg(100'000)->U
 BENCHMARK_CAPTURE(BM_OneShard, award, Mix::award)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_OneShard, award_spend, Mix::award_spend)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_OneShard, transfer, Mix::transfer)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_TwoShards, spend, Mix::spend)->Arg(100'000)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_TwoShards, award_spend, Mix::award_spend)->Arg(100'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_TwoShards, spend, Mix::spend)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_TwoShards, award_spend, Mix::award_spend)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_TwoShards, transfer, Mix::transfer)->Arg(100'000)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
