@@ -4,7 +4,7 @@
 // fixed seed before timing too. Each operation is one double-entry movement pair or
 // more: a spend (user -> revenue), a trade settlement (two awards from issuance), an
 // award with a per-year cap, or a transfer between users with a client transfer id.
-// The sharded variants run the same stream on 2 shards, one thread each; every shard
+// The sharded variants run the same stream on 2 shards, one thread each. Every shard
 // receives every operation and applies the part for the accounts it owns.
 
 #include <benchmark/benchmark.h>
