@@ -4,9 +4,9 @@
 #
 #   bench/peers/run.sh [BUILD_DIR]        (default BUILD_DIR: build)
 #
-# The stream: half awards (50,000 points from the issuance account to a user account,
-# with a movement record), half spends (10 points from a user account to revenue, only
-# when the balance covers it, with a movement record), over 10,000 accounts.
+# The stream runs over 10,000 accounts and records a movement for every command. Half of
+# it is awards: 50,000 points from the issuance account to a user account. The other
+# half is spends: 10 points from a user account to revenue, when the balance covers it.
 #   jubiand     sync durability (fdatasync before acknowledging), 16 connections, 64 deep
 #   PostgreSQL  synchronous_commit=on, 16 pgbench clients: one transaction per command,
 #               then 64 commands per transaction

@@ -58,7 +58,7 @@ void BoardState::apply(const Event& event) {
       if (event.price > 0) view.price_fen = std::max(view.price_fen, event.price);
       if (event.account.value != 0) view.leader = mask_account(event.account);
       // Bid counts come from lot_status polls, because an event may arrive through both a
-      // lot and a category subscription; sealed bids report their count in aux.
+      // lot and a category subscription. Sealed bids report their count in aux.
       if (event.reason == auction::bid_sealed) view.bids = event.aux;
       return;
     case EventType::lot_extended:

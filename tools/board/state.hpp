@@ -1,7 +1,7 @@
 #pragma once
-// What the roadshow board shows for each lot, kept up to date from jubiand's lot events
-// and lot_status answers. One mutex guards it: the feed thread writes, the web server
-// reads a JSON copy.
+// The roadshow board's view of each lot, kept up to date from jubiand's lot events and
+// lot_status responses. One mutex guards it, because the feed thread writes while the
+// web server reads a JSON copy.
 
 #include <cstdint>
 #include <map>
@@ -30,7 +30,7 @@ std::string mask_account(AccountId account);
 class BoardState {
  public:
   void apply(const Event& event);
-  // Applies a lot_status answer (its JSON detail and the reply's time).
+  // Applies a lot_status response: its JSON detail and the reply's time.
   void apply_status(const std::string& detail, TimeNs time_ns);
 
   // {"now_ns":..., "version":..., "lots":[...]}; now_ns is the latest sequenced time seen.

@@ -3,8 +3,8 @@
 //   GET /       the page, with the current state embedded so it renders without a socket
 //   GET /state  the state as JSON
 //   GET /ws     a WebSocket that receives the state whenever it has changed, at most
-//               every push_interval; a client still writing the last one is skipped
-//               (conflated), never queued.
+//               once per push_interval. A client that has not yet taken the previous
+//               state is skipped (conflated), so nothing queues up for it.
 
 #include <chrono>
 #include <cstdint>

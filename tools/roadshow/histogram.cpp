@@ -6,8 +6,8 @@
 
 namespace jubian::roadshow {
 
-// Values below kSubBuckets map one to one; above, the range [2^k, 2^(k+1)) is split into
-// kSubBuckets equal buckets and range k lands at (k - kSubBucketBits + 1) * kSubBuckets.
+// Values below kSubBuckets map one to one. Above them, the range [2^k, 2^(k+1)) is split
+// into kSubBuckets equal buckets, which start at index (k - kSubBucketBits + 1) * kSubBuckets.
 size_t LatencyHistogram::index_of(uint64_t value_us) {
   if (value_us < kSubBuckets) return static_cast<size_t>(value_us);
   const int range = std::bit_width(value_us) - 1;

@@ -32,7 +32,7 @@ constexpr uint64_t kSessionLoginRequest = 1;
 constexpr uint32_t kFrameBodyBytesMax = 1u << 20;
 constexpr size_t kBidderReadBytes = 4 * 1024;
 constexpr size_t kScreenReadBytes = 64 * 1024;
-constexpr uint32_t kConnectsInFlightMax = 128;  // per worker, so the listen backlog never overflows
+constexpr uint32_t kConnectsInFlightMax = 128;  // per worker, to keep pending connects well below the server's listen backlog
 constexpr auto kTickInterval = std::chrono::milliseconds(1);
 
 int64_t steady_ns(Clock::time_point t) {
@@ -255,8 +255,8 @@ void Peer::flush() {
   });
 }
 
-// Closes the socket once. Bids still waiting for an answer are counted as unanswered
-// because their connection dropped; the final checks allow for them.
+// Closes the socket once. Bids still waiting for a response are counted as unanswered
+// because their connection dropped, and the final checks allow for them.
 void Peer::close(bool on_purpose) {
   if (state == PeerState::closed) return;
   const PeerState before = state;
@@ -287,7 +287,7 @@ void Peer::close(bool on_purpose) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Peer: answers and events
+// Peer: responses and events
 
 void Peer::on_response(const protocol::ResponseMessage& response) {
   LoadStats& stats = worker.stats;
@@ -420,6 +420,7 @@ void Worker::send_bid(const ScheduledBid& bid, int64_t due_ns) {
     ++stats.bids_not_sent_dropped;
     return;
   }
+
   const LotPlan& lot = shared.plan.lots[bid.lot];
   const uint64_t request = peer->next_request++;
   Command command{bidder_account(bid.bidder), RequestId{request}, std::monostate{}};
@@ -441,6 +442,7 @@ void Worker::send_bid(const ScheduledBid& bid, int64_t due_ns) {
       command.body = auction::ListingIntent{lot.lot};
       break;
   }
+
   protocol::append_command(peer->out, command);
   peer->pending.push_back(Pending{request, bid.lot, bid.kind, due_ns});
   ++pending_total;

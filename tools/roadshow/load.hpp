@@ -1,8 +1,8 @@
 #pragma once
-// The bidding and watching half of a roadshow: worker threads, each with its own
-// io_context, own a share of the bidder and screen sockets (non-blocking Boost.Asio with
-// the protocol's frame encoder and decoder), send the planned bids when their time comes
-// and record what comes back.
+// The bidding and watching half of a roadshow. Worker threads, each with its own
+// io_context, own a share of the bidder and screen sockets: non-blocking Boost.Asio
+// sockets with the protocol's frame encoder and decoder. They send the planned bids when
+// their time comes and record the responses and events.
 
 #include <atomic>
 #include <chrono>
@@ -17,11 +17,11 @@
 
 namespace jubian::roadshow {
 
-// What the engine acknowledged for one lot, summed over every bidder.
+// Acknowledgements for one lot, summed over every bidder.
 struct LotTally {
-  uint64_t accepted = 0;          // bids (or accepts) answered ok
-  uint64_t intents_accepted = 0;  // listing intents answered ok
-  uint64_t unanswered = 0;        // bids whose connection closed before an answer
+  uint64_t accepted = 0;          // bids (or Dutch accepts) with an ok response
+  uint64_t intents_accepted = 0;  // listing intents with an ok response
+  uint64_t unanswered = 0;        // bids whose connection closed before their response
   PriceFen high = 0;              // the highest high that an accepted English bid reported
   PriceFen dutch_price = 0;
   uint32_t dutch_winner = UINT32_MAX;
@@ -47,8 +47,8 @@ struct LoadStats {
   uint64_t bids_sent = 0;
   uint64_t bids_acked = 0;
   uint64_t bids_accepted = 0;
-  uint64_t bids_unanswered_dropped = 0;  // sent on a connection that closed before the answer
-  uint64_t bids_unanswered_live = 0;     // sent on an open connection, no answer by the timeout
+  uint64_t bids_unanswered_dropped = 0;  // sent on a connection that closed before the response
+  uint64_t bids_unanswered_live = 0;     // sent on an open connection, no response by the timeout
   uint64_t bids_not_sent_dropped = 0;    // planned for a bidder whose connection had closed
   uint64_t bidders_connected = 0;
   uint64_t bidders_dropped = 0;          // closed on purpose mid-burst
@@ -58,7 +58,7 @@ struct LoadStats {
   std::vector<LotTally> lots;
   std::vector<ScreenRecord> screens;
   std::map<uint64_t, int64_t> login_points;  // holder account -> daily_login points credited
-  double bidding_seconds = 0;                // first planned bid to last answer
+  double bidding_seconds = 0;                // first planned bid to last response
   int64_t late_start_ms = 0;                 // how far behind the planned start bidding began
 };
 
@@ -78,8 +78,8 @@ class Load {
   Load(const Load&) = delete;
   Load& operator=(const Load&) = delete;
 
-  // Connects and logs in every bidder (with a ledger login) and screen (subscribed to
-  // every lot); returns false with a message when that fails or times out.
+  // Connects and logs in every bidder, which also sends a ledger login, and every screen,
+  // which subscribes to every lot. Returns false with a message on a failure or timeout.
   bool connect(std::chrono::seconds timeout, std::string& error);
 
   // Sends the schedule with offset 0 at `start` and waits until every bid is answered

@@ -1,8 +1,8 @@
 #pragma once
 // The roadshow's plan: who takes part, which lots are listed in which format, and when
 // each bid is sent. Everything here follows from the options and the seed, so two runs
-// with the same flags send the same commands at the same offsets; only prices, which
-// follow the live high that bidders see, depend on timing.
+// with the same flags send the same commands at the same offsets. Only prices depend on
+// timing, because they follow the live high that bidders see.
 
 #include <cstdint>
 #include <string>
@@ -89,7 +89,7 @@ std::string plan_digest(const Plan& plan);
 
 AccountId bidder_account(uint32_t index);
 bool bidder_is_individual(uint32_t index);
-// The unit whose balance holds the bidder's points (itself, or its unit for individuals).
+// The unit whose balance receives the bidder's points: itself, or its unit for individuals.
 AccountId bidder_holder(uint32_t index);
 uint32_t seller_count(uint32_t lots);
 

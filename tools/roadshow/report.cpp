@@ -8,7 +8,7 @@
 namespace jubian::roadshow {
 
 // A bid is lost when the engine acknowledged it as accepted and the final state does not
-// show it, or when it got no answer on a connection that stayed open.
+// show it, or when it got no response on a connection that stayed open.
 uint64_t Report::bids_lost() const { return check->bids_missing + load->bids_unanswered_live; }
 
 double Report::bids_per_second() const {

@@ -130,6 +130,7 @@ auction::LotCreate make_lot_create(const LotPlan& lot, TimeNs start_ns, TimeNs w
   create.cap_price = lot.cap_price;
   create.start_ns = start_ns;
   create.seller_broker = lot.seller_broker;
+
   // The timed phase restarts at each accepted bid, so an English lot ends one countdown
   // after its last accepted bid.
   const TimeNs countdown = std::max<TimeNs>(window_ns / 10, 1'000'000'000);
@@ -181,7 +182,7 @@ void list_lots(Sessions& sessions, const Plan& plan, TimeNs start_ns, SetupResul
 namespace {
 
 // Compares what lot_status reports with what the engine acknowledged. A bid whose
-// connection dropped before its answer may or may not have been accepted, so it widens
+// connection dropped before its response may or may not have been accepted, so it widens
 // the range that the reported count may fall in.
 void check_lot(const LotPlan& lot, const LotTally& tally, const LotFinal& final, CheckResult& check) {
   const bool listing_auction = lot.format == LotFormat::listing && final.bids != 0 && tally.accepted != 0;
