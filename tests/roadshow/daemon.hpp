@@ -104,6 +104,14 @@ class Server {
     return code;
   }
 
+  // Kills the process with SIGKILL, as a crash would, and reaps it.
+  void crash() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    (void)wait_exit(pid_);
+    pid_ = -1;
+  }
+
   std::string errors() const { return read_file(dir_ / (name_ + ".err")); }
 
  private:
@@ -117,8 +125,9 @@ class Daemon : public Server {
  public:
   explicit Daemon(const std::filesystem::path& dir) : Server(dir, "jubiand"), dir_(dir) {}
 
-  uint16_t start(const std::filesystem::path& tokens) {
-    return Server::start({kBinDir + "/jubiand", "--config", tokens.string(), "--port", "0", "--metrics-port", "-1",
+  // Starts jubiand on `port` (0: the kernel chooses) and returns the port it listens on.
+  uint16_t start(const std::filesystem::path& tokens, uint16_t port = 0) {
+    return Server::start({kBinDir + "/jubiand", "--config", tokens.string(), "--port", std::to_string(port), "--metrics-port", "-1",
                           "--data-dir", (dir_ / "data").string(), "--rules", kSourceDir + "/config/rules.toml",
                           "--categories", kSourceDir + "/config/categories.tsv"});
   }

@@ -76,6 +76,51 @@ TEST(Roadshow, DroppedBiddersAndStalledScreenAreAccountedFor) {
   EXPECT_EQ(report["bids_sent"].get<uint64_t>() + report["bids_not_sent_dropped"].get<uint64_t>(), 5000u);
 }
 
+// Reads the last "acked=N" that the roadshow's progress lines printed.
+uint64_t acked_so_far(const std::filesystem::path& progress) {
+  const std::string text = read_file(progress);
+  const auto at = text.rfind("acked=");
+  return at == std::string::npos ? 0 : std::stoull(text.substr(at + 6));
+}
+
+TEST(Roadshow, CrashMidBurstLosesNoAcknowledgedBid) {
+  TempDir dir;
+  std::string ignored;
+  const std::vector<std::string> sizes = {"--bidders", "200", "--lots", "10", "--bids", "20000", "--screens", "2",
+                                          "--duration-s", "8", "--seed", "5"};
+  auto write = roadshow_args(0, sizes);
+  write.insert(write.end(), {"--write-config", (dir.path() / "tokens.toml").string()});
+  ASSERT_EQ(run(write, dir.path(), "write-config", ignored), 0);
+  Daemon daemon(dir.path());
+  const uint16_t port = daemon.start(dir.path() / "tokens.toml");
+  ASSERT_NE(port, 0) << daemon.errors();
+
+  auto play = roadshow_args(port, sizes);
+  play.insert(play.end(), {"--json", "--reconnect-timeout-s", "60"});
+  const pid_t roadshow = spawn(play, dir.path() / "roadshow.out", dir.path() / "roadshow.err");
+  ASSERT_GT(roadshow, 0);
+
+  // Kill jubiand once a few thousand bids are acknowledged, then restart it on the same
+  // data directory and port; the roadshow's checks reconnect to it.
+  for (int i = 0; i < 600 && acked_so_far(dir.path() / "roadshow.err") < 3000; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_GE(acked_so_far(dir.path() / "roadshow.err"), 3000u) << read_file(dir.path() / "roadshow.err");
+  daemon.crash();
+  ASSERT_EQ(daemon.start(dir.path() / "tokens.toml", port), port) << daemon.errors();
+
+  const int exit_code = wait_exit(roadshow);
+  const std::string output = read_file(dir.path() / "roadshow.out");
+  ASSERT_FALSE(output.empty()) << read_file(dir.path() / "roadshow.err");
+  const auto report = nlohmann::json::parse(output);
+  EXPECT_EQ(exit_code, 0) << report.dump(2);
+  EXPECT_EQ(report["bids_lost"], 0);
+  EXPECT_EQ(report["price_mismatches"], 0);
+  EXPECT_EQ(report["bidders_closed_by_server"], 200);
+  EXPECT_GE(report["bids_accepted"].get<uint64_t>(), 1u);
+  EXPECT_GT(report["bids_not_sent_dropped"].get<uint64_t>(), 0u);
+  EXPECT_EQ(daemon.stop(), 0) << daemon.errors();
+}
+
 TEST(Roadshow, SameSeedSendsSamePlan) {
   TempDir dir;
   const std::vector<std::string> sizes = {"--bidders", "500", "--lots", "20", "--bids", "20000", "--plan-digest"};

@@ -130,7 +130,10 @@ int play(const Options& options) {
   load.run(start, std::chrono::milliseconds(static_cast<int64_t>(options.settle_timeout_s * 1000)));
   printer.set_phase("checking");
   const LoadStats stats = load.finish();
-  const CheckResult check = check_final_state(sessions, plan, setup, stats);
+  Sessions checks;
+  checks.next_request = sessions.next_request;
+  reopen_sessions(checks, options);
+  const CheckResult check = check_final_state(checks, plan, setup, stats);
   printer.set_phase("done");
 
   const Report report{&plan, &setup, &stats, &check};
@@ -163,6 +166,9 @@ int main(int argc, char** argv) {
   app.add_option("--drop-bidders", options.drop_bidders, "Bidders that close their socket mid-burst");
   app.add_option("--stalled-screens", options.stalled_screens, "Screens that subscribe and then stop reading");
   app.add_option("--settle-timeout-s", options.settle_timeout_s, "Seconds to wait for answers and results after the last bid");
+  app.add_option("--reconnect-timeout-s", options.reconnect_timeout_s,
+                 "Seconds to retry connecting for the final checks, for a run whose server is restarted mid-run; "
+                 "such a run checks only the bids");
   app.add_option("--lang", options.lang, "Report language: zh (default) or en")->check(CLI::IsMember({"zh", "en"}));
   app.add_flag("--json", options.json, "Print the report as JSON");
   app.add_option("--write-config", config_file, "Write a jubiand token file for these sizes and tokens, then exit");

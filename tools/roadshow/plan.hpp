@@ -32,6 +32,7 @@ struct Options {
   uint32_t drop_bidders = 0;         // bidders that close their socket mid-burst
   uint32_t stalled_screens = 0;      // screens that subscribe and then stop reading
   double settle_timeout_s = 60;      // wait for acknowledgements and lot results after the last bid
+  double reconnect_timeout_s = 0;    // > 0: the server may restart mid-run; retry the check sessions this long
   std::string lang = "zh";
   bool json = false;
 };

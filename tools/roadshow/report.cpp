@@ -15,9 +15,13 @@ double Report::bids_per_second() const {
   return load->bidding_seconds > 0 ? static_cast<double>(load->bids_acked) / load->bidding_seconds : 0;
 }
 
+// A run that expects a restart (reconnect_timeout_s > 0) loses its screens and the
+// winners they saw, so only the bid checks apply to it.
 bool Report::passed() const {
-  return bids_lost() == 0 && check->screens_missing_final == 0 && check->ledger_mismatches == 0 &&
-         check->price_mismatches == 0 && load->bids_sent > 0;
+  const bool bids_ok = bids_lost() == 0 && check->price_mismatches == 0 && load->bids_sent > 0;
+  if (plan->options.reconnect_timeout_s > 0) return bids_ok;
+  return bids_ok && check->screens_missing_final == 0 && check->screens_disconnected == 0 && !check->ledger_skipped &&
+         check->ledger_mismatches == 0;
 }
 
 std::string format_json(const Report& report) {
@@ -60,6 +64,8 @@ std::string format_json(const Report& report) {
       {"lots_open", check.lots_open},
       {"price_mismatches", check.price_mismatches},
       {"screens_missing_final", check.screens_missing_final},
+      {"screens_disconnected", check.screens_disconnected},
+      {"ledger_skipped", check.ledger_skipped},
       {"ledger_accounts_checked", check.ledger_accounts_checked},
       {"ledger_mismatches", check.ledger_mismatches},
       {"notes", check.notes},

@@ -32,6 +32,10 @@ struct SetupResult {
 
 void open_sessions(Sessions& sessions, const Options& options);
 
+// Opens the sessions, retrying for up to options.reconnect_timeout_s while the server
+// is not accepting connections (it may be restarting). Throws the last error after that.
+void reopen_sessions(Sessions& sessions, const Options& options);
+
 // Registers the broker chain, sellers, brokers and bidders.
 void register_accounts(Sessions& sessions, const Plan& plan, SetupResult& result);
 
@@ -51,6 +55,8 @@ struct CheckResult {
   uint64_t bids_missing = 0;          // acknowledged as accepted, absent from lot_status
   uint64_t price_mismatches = 0;      // lots whose final price differs from the accepted bids
   uint64_t screens_missing_final = 0; // (screen, lot) pairs without the final price
+  uint64_t screens_disconnected = 0;  // screens the server closed; their results are not checked
+  bool ledger_skipped = false;        // a sold lot's winner was seen by no screen
   uint64_t ledger_mismatches = 0;     // accounts whose balance differs from the policy
   uint64_t ledger_accounts_checked = 0;
   uint64_t lots_sold = 0, lots_no_sale = 0, lots_open = 0;
