@@ -78,14 +78,13 @@ void Daemon::start() {
   }
   ::close(out[1]);
 
+  stdout_fd_ = out[0];
   try {
-    port_ = read_listening_port(out[0], options_.start_timeout_ms);
+    port_ = read_listening_port(stdout_fd_, options_.start_timeout_ms);
   } catch (...) {
-    ::close(out[0]);
     kill();
     throw;
   }
-  ::close(out[0]);
 }
 
 void Daemon::kill() {
@@ -105,6 +104,8 @@ int Daemon::reap() {
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   pid_ = -1;
+  if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  stdout_fd_ = -1;
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);
 }

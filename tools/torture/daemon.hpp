@@ -48,6 +48,7 @@ class Daemon {
   DaemonOptions options_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  int stdout_fd_ = -1;  // read end of jubiand's stdout, open until it exits so it never gets SIGPIPE
 };
 
 // Reads VmHWM and VmRSS of a process in KiB from /proc/PID/status; 0 when missing.
