@@ -8,7 +8,9 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "engine/common/log.hpp"
@@ -170,9 +172,9 @@ RunTotals run_kill_points(const RunOptions& options) {
     const bool kill_before = random() % 2 == 0;
 
     int channel[2];
-    if (::pipe(channel) != 0) throw CheckFailed("pipe failed");
+    if (::pipe(channel) != 0) throw CheckFailed(std::string("pipe failed: ") + std::strerror(errno));
     const pid_t child = ::fork();
-    if (child < 0) throw CheckFailed("fork failed");
+    if (child < 0) throw CheckFailed(std::string("fork failed: ") + std::strerror(errno));
     if (child == 0) {
       ::close(channel[0]);
       child_round(options, commands, channel[1], kill_call, kill_before);

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "api/client.hpp"
@@ -178,6 +179,7 @@ RunTotals run_soak(const RunOptions& options) {
     std::this_thread::sleep_for(kWarmUp);
     const MemoryUse first = read_memory_use(daemon.pid());
     fmt::print("soak_start: pid={} vm_hwm_kib={} vm_rss_kib={}\n", daemon.pid(), first.peak_kib, first.resident_kib);
+    std::fflush(stdout);
   });
   totals.acknowledged = drive_load(target, workload, options.window, keep_going);
   timer.join();
