@@ -88,8 +88,9 @@ chown postgres "$WORK" "$WORK/pg" "$WORK/pgsock"
 runuser -u postgres -- "$PG_BIN/initdb" -D "$WORK/pg/data" -U postgres -A trust > "$WORK/pg/initdb.log"
 runuser -u postgres -- "$PG_BIN/postgres" -D "$WORK/pg/data" -p "$PG_PORT" -k "$WORK/pgsock" \
   -c listen_addresses=127.0.0.1 -c synchronous_commit=on -c fsync=on -c max_connections=64 > "$WORK/pg/log" 2>&1 &
-PIDS+=($!)
 for _ in $(seq 100); do runuser -u postgres -- psql -h "$WORK/pgsock" -p "$PG_PORT" -U postgres -c 'select 1' > /dev/null 2>&1 && break; sleep 0.2; done
+# The postmaster's own pid, not runuser's: SIGINT to it is PostgreSQL's fast shutdown.
+PIDS+=("$(head -1 "$WORK/pg/data/postmaster.pid")")
 PSQL=(runuser -u postgres -- psql -q -h "$WORK/pgsock" -p "$PG_PORT" -U postgres)
 "${PSQL[@]}" -c "create database bench"
 "${PSQL[@]}" -d bench -c "create table accounts (id bigint primary key, balance bigint not null);
