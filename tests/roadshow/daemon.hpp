@@ -89,7 +89,10 @@ class Server {
   // Starts argv and returns the port of its listening line, or 0 after printing why.
   uint16_t start(const std::vector<std::string>& argv) {
     pid_ = spawn(argv, dir_ / (name_ + ".out"), dir_ / (name_ + ".err"));
-    if (pid_ < 0) return 0;
+    if (pid_ < 0) {
+      std::fprintf(stderr, "cannot start %s; build it first (ninja jubiand jubian-roadshow jubian-board)\n", argv[0].c_str());
+      return 0;
+    }
     const uint16_t port = wait_listening(dir_ / (name_ + ".out"));
     if (port == 0) std::fprintf(stderr, "%s printed no listening line: %s\n", name_.c_str(), read_file(dir_ / (name_ + ".err")).c_str());
     return port;
