@@ -94,7 +94,7 @@ struct Pipeline::Impl {
   void sequencer_loop();
   void stage_loop(std::vector<size_t> units);
   void responder_loop();
-  void sequence_one(SessionPort* port, Command& command, TimeNs now);
+  bool sequence_one(SessionPort* port, Command& command, TimeNs now);
   bool wait_position(const Cursor& cursor, uint64_t position, Waiter& waiter) const;
 };
 
@@ -160,10 +160,15 @@ bool Pipeline::Impl::wait_position(const Cursor& cursor, uint64_t position, Wait
 }
 
 // Stamps one command into the next ring slot and appends it to the open journal batch.
-void Pipeline::Impl::sequence_one(SessionPort* port, Command& command, TimeNs now) {
+// Returns false when the journal has failed: the responder stopped releasing slots, and
+// nothing more may be sequenced.
+bool Pipeline::Impl::sequence_one(SessionPort* port, Command& command, TimeNs now) {
   const uint64_t position = sequenced.next.load(std::memory_order_relaxed);
   Waiter waiter(options.wait);
-  while (position - responded.next.load(std::memory_order_acquire) >= ring_size) waiter.idle();
+  while (position - responded.next.load(std::memory_order_acquire) >= ring_size) {
+    if (journal->failed()) return false;
+    waiter.idle();
+  }
 
   Slot& slot = ring[position & ring_mask];
   slot.reset(engine->unit_count());
@@ -172,7 +177,10 @@ void Pipeline::Impl::sequence_one(SessionPort* port, Command& command, TimeNs no
     // The hash needs every unit at rest: drain the ring, then compute it here while the
     // stage threads wait for the next position.
     journal->commit();
-    while (responded.next.load(std::memory_order_acquire) < position) waiter.idle();
+    while (responded.next.load(std::memory_order_acquire) < position) {
+      if (journal->failed()) return false;
+      waiter.idle();
+    }
     slot.presolved = true;
     slot.reply.values = digest_words(engine->state_hash());
   }
@@ -187,6 +195,7 @@ void Pipeline::Impl::sequence_one(SessionPort* port, Command& command, TimeNs no
   slot.stamp = Stamp{last_seq, last_time_ns};
   slot.command = std::move(command);
   sequenced.next.store(position + 1, std::memory_order_release);
+  return true;
 }
 
 void Pipeline::Impl::sequencer_loop() {
@@ -195,15 +204,21 @@ void Pipeline::Impl::sequencer_loop() {
   const TimeNs tick_interval_ns = options.tick_interval_ms * 1'000'000;
 
   for (;;) {
+    if (journal->failed()) {
+      log->critical("sequencer_stopped: reason=\"journal failed\" last_seq={}", last_seq);
+      break;
+    }
     const size_t count = ingress.try_dequeue_bulk(batch.begin(), batch.size());
     const TimeNs now = wall_clock_ns();
-    for (size_t i = 0; i < count; ++i) sequence_one(batch[i].port, batch[i].command, now);
+    bool sequenced_all = true;
+    for (size_t i = 0; i < count && sequenced_all; ++i) sequenced_all = sequence_one(batch[i].port, batch[i].command, now);
     taken.fetch_add(count, std::memory_order_relaxed);
+    if (!sequenced_all) continue;
 
     bool ticked = false;
     if (tick_interval_ns > 0 && now - last_tick_ns >= tick_interval_ns && !stopping.load()) {
       Command tick{kNoAccount, RequestId{0}, system::Tick{}};
-      sequence_one(nullptr, tick, now);
+      if (!sequence_one(nullptr, tick, now)) continue;
       last_tick_ns = now;
       ticked = true;
     }
