@@ -14,7 +14,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// NOTE: Sanitizer builds run several times slower, so they kill fewer times to stay
+// NOTE: Sanitizer builds are slower (not measured for this test), so they kill fewer times to stay
 // inside ctest's 300 s timeout.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr int kKills = 15;
