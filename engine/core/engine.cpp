@@ -85,7 +85,8 @@ struct Engine::Impl {
   Context context(Slot& slot, size_t unit);
 };
 
-Engine::Impl::Impl(const EngineConfig& cfg) : config(cfg), precheck(ledger::load_rules(cfg.rules_file)) {
+Engine::Impl::Impl(const EngineConfig& cfg)
+    : config(cfg), precheck(ledger::load_rules(cfg.rules_file), cfg.request_window), replies(cfg.request_window) {
   body_buffer.reserve(512);
   if (config.ledger_shards == 0 || config.market_shards == 0)
     throw std::invalid_argument("engine: ledger_shards and market_shards must be at least 1");

@@ -38,6 +38,7 @@ struct EngineConfig {
   uint32_t lots_max = 4096;
   uint32_t bids_per_lot_max = 1u << 16;
   uint32_t proposals_top_k = 5;
+  uint64_t request_window = 1u << 20;  // newest request ids remembered for retries (about 150 bytes each)
 };
 
 // One sequenced command and everything its units write. The pipeline's ring reuses

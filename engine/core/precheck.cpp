@@ -35,13 +35,13 @@ struct AccountFieldCheck {
 
 }  // namespace
 
-Precheck::Precheck(const ledger::RuleTable& rules) : directory_(rules, 0, 1) {}
+Precheck::Precheck(const ledger::RuleTable& rules, size_t window) : window_(window), directory_(rules, 0, 1) {}
 
 void Precheck::apply(const Command& command, std::span<const uint8_t> encoded_body, const Stamp& stamp,
                      ResultCode& code, bool& duplicate) {
   code = ResultCode::ok;
   duplicate = false;
-  if (command.request_id.value != 0) {
+  if (command.request_id.value != 0 && command.journaled()) {
     const RequestKey key{command.actor.value, command.request_id.value};
     const uint64_t digest = XXH3_64bits_withSeed(encoded_body.data(), encoded_body.size(), command.type());
     auto [entry, inserted] = requests_.try_emplace(key, digest);
@@ -49,6 +49,11 @@ void Precheck::apply(const Command& command, std::span<const uint8_t> encoded_bo
       if (entry->second == digest) duplicate = true;
       else code = ResultCode::request_conflict;
       return;
+    }
+    order_.push_back(key);
+    if (order_.size() > window_) {
+      requests_.erase(order_.front());
+      order_.pop_front();
     }
   }
   code = check_accounts(command, stamp);
@@ -109,11 +114,11 @@ void Precheck::hash(Sha256& hasher) const {
 
 void Precheck::save(std::vector<uint8_t>& out) const {
   codec::Writer writer(out);
-  writer("requests", static_cast<uint64_t>(requests_.size()));
-  for (const auto& [key, digest] : requests_) {
+  writer("requests", static_cast<uint64_t>(order_.size()));
+  for (const RequestKey& key : order_) {
     writer("actor", key.actor);
     writer("request", key.request);
-    writer("digest", digest);
+    writer("digest", requests_.at(key));
   }
   std::vector<uint8_t> directory;
   directory_.save(directory);
@@ -126,13 +131,14 @@ bool Precheck::load(std::span<const uint8_t> in) {
   uint64_t count = 0;
   reader("requests", count);
   requests_.clear();
+  order_.clear();
   for (uint64_t i = 0; i < count && reader.ok(); ++i) {
     RequestKey key;
     uint64_t digest = 0;
     reader("actor", key.actor);
     reader("request", key.request);
     reader("digest", digest);
-    requests_.emplace(key, digest);
+    if (requests_.emplace(key, digest).second) order_.push_back(key);
   }
   uint64_t directory_bytes = 0;
   reader("directory_bytes", directory_bytes);
@@ -142,7 +148,13 @@ bool Precheck::load(std::span<const uint8_t> in) {
 
 void ReplyLog::record(const Command& command, const Reply& reply) {
   if (command.request_id.value == 0) return;
-  replies_.insert_or_assign(RequestKey{command.actor.value, command.request_id.value}, reply);
+  const RequestKey key{command.actor.value, command.request_id.value};
+  if (!replies_.insert_or_assign(key, reply).second) return;
+  order_.push_back(key);
+  if (order_.size() > window_) {
+    replies_.erase(order_.front());
+    order_.pop_front();
+  }
 }
 
 const Reply* ReplyLog::find(const Command& command) const {
@@ -166,11 +178,11 @@ void ReplyLog::hash(Sha256& hasher) const {
 
 void ReplyLog::save(std::vector<uint8_t>& out) const {
   codec::Writer writer(out);
-  writer("replies", static_cast<uint64_t>(replies_.size()));
-  for (const auto& [key, reply] : replies_) {
+  writer("replies", static_cast<uint64_t>(order_.size()));
+  for (const RequestKey& key : order_) {
     writer("actor", key.actor);
     writer("request", key.request);
-    codec::encode(reply, out);
+    codec::encode(replies_.at(key), out);
   }
 }
 
@@ -178,13 +190,14 @@ bool ReplyLog::load(codec::Reader& reader) {
   uint64_t count = 0;
   reader("replies", count);
   replies_.clear();
+  order_.clear();
   for (uint64_t i = 0; i < count && reader.ok(); ++i) {
     RequestKey key;
     Reply reply;
     reader("actor", key.actor);
     reader("request", key.request);
     reply.visit(reader);
-    replies_.emplace(key, reply);
+    if (replies_.emplace(key, reply).second) order_.push_back(key);
   }
   return reader.ok();
 }

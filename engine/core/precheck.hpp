@@ -1,16 +1,19 @@
 #pragma once
 // Stage 0 of every command: request-id idempotency and account pre-checks.
 //
-// Idempotency key: (actor, request id); request id 0 opts out. The first command with a
-// key records a 64-bit xxHash digest of its encoded body. A later command with the same
-// key and digest is a duplicate: no unit applies it and finish() returns the original
-// reply. The same key with another digest is rejected as request_conflict.
+// Idempotency key: (actor, request id); request id 0 opts out, and so do queries, which
+// are not journaled. The first command with a key records a 64-bit xxHash digest of its
+// encoded body. A later command with the same key and digest is a duplicate: no unit
+// applies it and finish() returns the original reply. The same key with another digest
+// is rejected as request_conflict. Only the newest `window` keys are remembered; a retry
+// of an older request is treated as a new command.
 //
 // Accounts: a replica of the ledger's account directory (fed only registrations) answers
 // whether the actor of a trader command, and a listing's broker, are registered, so the
 // market and auction stages never see commands from unknown accounts.
 
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <unordered_map>
 #include <vector>
@@ -35,7 +38,7 @@ struct RequestKeyHash {
 
 class Precheck {
  public:
-  explicit Precheck(const ledger::RuleTable& rules);
+  Precheck(const ledger::RuleTable& rules, size_t window);
 
   // Decides the slot's precheck code and duplicate flag.
   void apply(const Command& command, std::span<const uint8_t> encoded_body, const Stamp& stamp, ResultCode& code,
@@ -50,8 +53,9 @@ class Precheck {
  private:
   ResultCode check_accounts(const Command& command, const Stamp& stamp);
 
-  // TODO: bound the idempotency window (by count or age); every key is kept today.
   std::unordered_map<RequestKey, uint64_t, RequestKeyHash> requests_;  // key -> body digest
+  std::deque<RequestKey> order_;                                       // keys, oldest first
+  size_t window_;
   ledger::Ledger directory_;
 };
 
@@ -59,6 +63,9 @@ class Precheck {
 // Engine::finish, which runs after every unit, so it needs no lock against stage 0.
 class ReplyLog {
  public:
+  // Keeps the replies of the newest `window` keys, the same keys Precheck remembers.
+  explicit ReplyLog(size_t window) : window_(window) {}
+
   void record(const Command& command, const Reply& reply);
   const Reply* find(const Command& command) const;
 
@@ -67,8 +74,9 @@ class ReplyLog {
   [[nodiscard]] bool load(codec::Reader& reader);
 
  private:
-  // TODO: bound this together with Precheck's request window.
   std::unordered_map<RequestKey, Reply, RequestKeyHash> replies_;
+  std::deque<RequestKey> order_;
+  size_t window_;
 };
 
 }  // namespace jubian

@@ -329,6 +329,7 @@ Pipeline::Pipeline(const Options& options) : impl_(std::make_unique<Impl>(option
   config.rules_file = kept_config(options.data_dir, options.rules_file, "rules.toml", *impl_->log);
   config.categories_file = kept_config(options.data_dir, options.categories_file, "categories.tsv", *impl_->log);
   config.ledger_shards = options.ledger_shards;
+  config.request_window = options.request_window;
   config.market_shards = options.market_shards;
   impl_->engine = std::make_unique<Engine>(config);
   impl_->recover();
@@ -356,10 +357,17 @@ void Pipeline::stop() {
   impl_->threads.clear();
   impl_->journal->close();
 
+  // A snapshot only shortens the next recovery; failing to write one (a full disk)
+  // loses nothing, because the journal holds every acknowledged command.
   if (!impl_->journal->failed() && impl_->options.snapshot_at_stop) {
-    std::vector<uint8_t> state;
-    impl_->engine->save(state);
-    impl_->journal->write_snapshot(impl_->journal->last_seq(), impl_->journal->last_hash(), state);
+    try {
+      std::vector<uint8_t> state;
+      impl_->engine->save(state);
+      impl_->journal->write_snapshot(impl_->journal->last_seq(), impl_->journal->last_hash(), state);
+    } catch (const std::exception& error) {
+      impl_->log->error("snapshot_failed: seq={} error=\"{}\" (recovery will replay the journal instead)",
+                        impl_->journal->last_seq(), error.what());
+    }
   }
   impl_->log->info("stopped: last_seq={} failed={}", impl_->journal->last_seq(), impl_->journal->failed());
 }

@@ -31,6 +31,7 @@ struct Options {
   uint32_t ring_slots = 65536;               // sequenced commands in flight between stages
   uint32_t batch_commands_max = 4096;        // commands the sequencer takes per journal batch
   int64_t tick_interval_ms = 100;            // sequenced time ticks; 0 turns the timer off
+  uint64_t request_window = 1u << 20;       // newest request ids remembered for idempotent retries
   bool snapshot_at_stop = true;              // write a snapshot after a clean stop
   bool truncate_damaged_journal = false;     // operator flag: cut the log at a damaged record
   std::function<int(int)> fdatasync_fn;      // fault-injection seam passed to the journal; empty = fdatasync

@@ -216,6 +216,33 @@ TEST_F(PipelineTest, ConcurrentSpendsNeverOverdraw) {
   EXPECT_EQ(balance.code, ResultCode::ok);
 }
 
+// Only the newest request_window keys are remembered: an older request id is new again.
+TEST(RequestWindow, ForgetsOldestKeyFirst) {
+  EngineConfig config;
+  config.rules_file = config_file("rules.toml");
+  config.categories_file = config_file("categories.tsv");
+  config.request_window = 2;
+  Engine engine(config);
+  Slot slot;
+  Seq seq = 0;
+  auto run = [&](Command command) {
+    slot.reset(engine.unit_count());
+    slot.command = std::move(command);
+    slot.stamp = Stamp{++seq, 1'800'000'000'000'000'000};
+    engine.apply(slot);
+    return slot.reply;
+  };
+  ASSERT_EQ(run(register_unit(100, 1)).code, ResultCode::ok);
+  const Reply first = run(award_contract(100, 10'000'00, 2));
+  ASSERT_EQ(first.code, ResultCode::ok);
+  EXPECT_EQ(run(award_contract(100, 10'000'00, 2)).seq, first.seq);  // still remembered
+  ASSERT_EQ(run(award_contract(100, 10'000'00, 3)).code, ResultCode::ok);
+  ASSERT_EQ(run(award_contract(100, 10'000'00, 4)).code, ResultCode::ok);
+  const Reply again = run(award_contract(100, 10'000'00, 2));  // key 2 was evicted by 3 and 4
+  EXPECT_EQ(again.code, ResultCode::ok);
+  EXPECT_NE(again.seq, first.seq);
+}
+
 // One journal replayed by engines with 1, 2 and 4 ledger shards ends in one state hash.
 TEST_F(PipelineTest, ReplayGivesSameHashForAnyShardCount) {
   {

@@ -137,8 +137,16 @@ int play(const Options& options) {
   printer.set_phase("done");
 
   const Report report{&plan, &setup, &stats, &check};
-  const std::string text = options.json ? format_json(report) : format_text(report, options.lang);
+  std::string text;
+  if (options.json) text = format_json(report);
+  else if (options.lang == "both") text = format_text(report, "zh") + "\n" + format_text(report, "en");
+  else text = format_text(report, options.lang);
   std::fwrite(text.data(), 1, text.size(), stdout);
+  if (!options.report_json.empty()) {
+    std::ofstream out(options.report_json);
+    out << format_json(report) << '\n';
+    if (!out) std::fprintf(stderr, "jubian-roadshow: cannot write the JSON report to %s\n", options.report_json.c_str());
+  }
   return report.passed() ? 0 : kExitFailed;
 }
 
@@ -169,7 +177,9 @@ int main(int argc, char** argv) {
   app.add_option("--reconnect-timeout-s", options.reconnect_timeout_s,
                  "Seconds to retry connecting for the final checks, for a run whose server is restarted mid-run; "
                  "such a run checks only the bids");
-  app.add_option("--lang", options.lang, "Report language: zh (default) or en")->check(CLI::IsMember({"zh", "en"}));
+  app.add_option("--lang", options.lang, "Report language: zh (default), en, or both (Chinese, then English)")
+      ->check(CLI::IsMember({"zh", "en", "both"}));
+  app.add_option("--report-json", options.report_json, "Also write the report as JSON to this file");
   app.add_flag("--json", options.json, "Print the report as JSON");
   app.add_option("--write-config", config_file, "Write a jubiand token file for these sizes and tokens, then exit");
   bool digest_only = false;

@@ -35,6 +35,7 @@ struct Options {
   double reconnect_timeout_s = 0;    // > 0: the server may restart mid-run; retry the check sessions this long
   std::string lang = "zh";
   bool json = false;
+  std::string report_json;  // also write the JSON report here; empty: no file
 };
 
 // Account ids: sellers, the broker chain and bidders sit in separate, fixed ranges so
