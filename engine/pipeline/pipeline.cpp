@@ -94,6 +94,7 @@ struct Pipeline::Impl {
   void sequencer_loop();
   void stage_loop(std::vector<size_t> units);
   void responder_loop();
+  void write_payout_file(const Slot& slot);
   bool sequence_one(SessionPort* port, Command& command, TimeNs now);
   bool wait_position(const Cursor& cursor, uint64_t position, Waiter& waiter) const;
 };
@@ -280,6 +281,8 @@ void Pipeline::Impl::responder_loop() {
 
     engine->finish(slot);
     applied.store(slot.stamp.seq, std::memory_order_release);
+    if (std::holds_alternative<ledger::RedemptionSettle>(slot.command.body) && slot.reply.code == ResultCode::ok)
+      write_payout_file(slot);
     if (SessionPort* port = slot.port; port != nullptr && !port->closed.load(std::memory_order_acquire)) {
       auto* response = new Response{slot.command.type(), slot.command.request_id, slot.reply, std::move(slot.detail)};
       Waiter full(options.wait);
@@ -299,6 +302,29 @@ void Pipeline::Impl::responder_loop() {
     if (auto* target = listener.load(std::memory_order_acquire); target != nullptr && !slot.events.empty())
       target->on_events(slot.events);
     responded.next.store(position + 1, std::memory_order_release);
+  }
+}
+
+// Writes the quarterly redemption batch's CSV (UTF-8, split by individual attribution)
+// to DATA/payouts/. The file is a report of an acknowledged command, written once when
+// it is applied live; replay does not rewrite it, and the journal can always reproduce it.
+void Pipeline::Impl::write_payout_file(const Slot& slot) {
+  const auto& settle = std::get<ledger::RedemptionSettle>(slot.command.body);
+  const auto dir = options.data_dir / "payouts";
+  const auto path = dir / fmt::format("redemption-{}-Q{}-seq{}.csv", settle.year, settle.quarter, slot.stamp.seq);
+  try {
+    std::filesystem::create_directories(dir);
+    const auto temp = path.string() + ".tmp";
+    {
+      std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+      out << slot.detail;
+      if (!out.flush()) throw std::runtime_error("write failed");
+    }
+    std::filesystem::rename(temp, path);
+    log->info("payout_file_written: path={} seq={} bytes={}", path.string(), slot.stamp.seq, slot.detail.size());
+  } catch (const std::exception& error) {
+    log->error("payout_file_failed: path={} seq={} error=\"{}\" (rerun redemption reports from the journal)",
+               path.string(), slot.stamp.seq, error.what());
   }
 }
 
