@@ -65,13 +65,13 @@ struct Pipeline::Impl {
   RecoveryReport recovery;
 
   moodycamel::ConcurrentQueue<Ingress> ingress;
-  std::unique_ptr<Slot[]> ring;  // Slot holds atomics, so the ring is allocated once and never moved
+  std::unique_ptr<Slot[]> ring;  // Slot contains atomics, so the ring is allocated once and never moved
   uint64_t ring_size = 0;
   uint64_t ring_mask = 0;
 
   Cursor sequenced;                  // positions [0, sequenced) are filled and visible
   std::vector<Cursor> unit_cursors;  // one per engine unit
-  Cursor responded;                  // positions [0, responded) are answered and free
+  Cursor responded;                  // positions [0, responded) have their responses sent and are free
 
   // Sequencer-thread state.
   Seq last_seq = 0;
@@ -383,8 +383,8 @@ void Pipeline::stop() {
   impl_->threads.clear();
   impl_->journal->close();
 
-  // A snapshot only shortens the next recovery; failing to write one (a full disk)
-  // loses nothing, because the journal holds every acknowledged command.
+  // A snapshot only shortens the next recovery. Failing to write one (a full disk)
+  // loses nothing, because the journal contains every acknowledged command.
   if (!impl_->journal->failed() && impl_->options.snapshot_at_stop) {
     try {
       std::vector<uint8_t> state;
