@@ -126,9 +126,9 @@ Context Engine::Impl::context(Slot& slot, size_t unit) {
   return ctx;
 }
 
-// Routes market commands to the shard that owns their category: listing_add and
-// book_query name it; commands on a listing find it in the listing id; broker_report
-// asks every shard. Ticks reach every shard.
+// Routes market commands to the shard that owns their category. listing_add and
+// book_query carry the category, and commands on a listing take it from the listing id.
+// broker_report and ticks go to every shard.
 void Engine::Impl::apply_market(size_t shard, Slot& slot) {
   market::Market& market = *markets[shard];
   const size_t unit = first_market + shard;

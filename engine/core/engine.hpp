@@ -49,7 +49,7 @@ struct Slot {
   bool journaled = true;
   pipeline::SessionPort* port = nullptr;
 
-  // Set when the sequencer answered the command itself (state_hash); units skip it.
+  // Set when the sequencer computed the reply itself (state_hash); units skip the slot.
   bool presolved = false;
 
   // Written by stage 0.

@@ -8,8 +8,8 @@
 // is rejected as request_conflict. Only the newest `window` keys are remembered; a retry
 // of an older request is treated as a new command.
 //
-// Accounts: a replica of the ledger's account directory (fed only registrations) answers
-// whether the actor of a trader command, and a listing's broker, are registered, so the
+// Accounts: a replica of the ledger's account directory, fed only registrations, checks
+// that the actor of a trader command and every account it names are registered. So the
 // market and auction stages never see commands from unknown accounts.
 
 #include <cstdint>
