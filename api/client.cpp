@@ -163,6 +163,13 @@ std::optional<Incoming> Client::receive(std::chrono::milliseconds timeout) {
   return next;
 }
 
+void Client::collect_responses(std::chrono::milliseconds timeout, std::vector<protocol::ResponseMessage>& out) {
+  flush();
+  if (responses_.empty()) read_some(std::chrono::steady_clock::now() + timeout);
+  for (auto& [request_id, response] : responses_) out.push_back(std::move(response));
+  responses_.clear();
+}
+
 // Reads one chunk and dispatches every whole frame in it; false on timeout.
 bool Client::read_some(std::chrono::steady_clock::time_point until) {
   bool done = false;

@@ -85,6 +85,10 @@ class Client {
   // after `timeout` without one.
   std::optional<Incoming> receive(std::chrono::milliseconds timeout);
 
+  // Reads for at most `timeout` unless responses are already waiting, then moves every
+  // response received so far into `out`. For open-loop load that does not await by id.
+  void collect_responses(std::chrono::milliseconds timeout, std::vector<protocol::ResponseMessage>& out);
+
   // Writes raw bytes, for tests that send what a broken client would.
   void send_raw(std::span<const uint8_t> bytes);
 
