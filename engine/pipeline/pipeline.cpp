@@ -283,21 +283,23 @@ void Pipeline::Impl::responder_loop() {
     applied.store(slot.stamp.seq, std::memory_order_release);
     if (std::holds_alternative<ledger::RedemptionSettle>(slot.command.body) && slot.reply.code == ResultCode::ok)
       write_payout_file(slot);
-    if (SessionPort* port = slot.port; port != nullptr && !port->closed.load(std::memory_order_acquire)) {
-      auto* response = new Response{slot.command.type(), slot.command.request_id, slot.reply, std::move(slot.detail)};
-      Waiter full(options.wait);
-      while (!port->responses.push(response)) {
-        if (port->closed.load(std::memory_order_acquire)) {
-          delete response;
-          response = nullptr;
-          break;
+    if (SessionPort* port = slot.port; port != nullptr) {
+      if (!port->closed.load(std::memory_order_acquire)) {
+        auto* response = new Response{slot.command.type(), slot.command.request_id, slot.reply, std::move(slot.detail)};
+        Waiter full(options.wait);
+        while (!port->responses.push(response)) {
+          if (port->closed.load(std::memory_order_acquire)) {
+            delete response;
+            response = nullptr;
+            break;
+          }
+          full.idle();
         }
-        full.idle();
+        if (response != nullptr && port->notify) port->notify();
       }
-      if (response != nullptr) {
-        port->in_flight.fetch_sub(1, std::memory_order_acq_rel);
-        if (port->notify) port->notify();
-      }
+      // The decrement is the responder's last access to the port: once in_flight reads
+      // zero on a closed port, the gateway may free it.
+      port->in_flight.fetch_sub(1, std::memory_order_acq_rel);
     }
     if (auto* target = listener.load(std::memory_order_acquire); target != nullptr && !slot.events.empty())
       target->on_events(slot.events);

@@ -24,10 +24,9 @@ using asio::ip::tcp;
 namespace {
 
 constexpr auto kReapInterval = std::chrono::milliseconds(200);
-// NOTE: the responder calls notify() just after it decrements in_flight, so a port whose
-// count reached zero may still be touched for an instant; it is freed only after it has
-// stayed at zero for this long. A port whose responses were dropped because it was
-// closed never reaches zero and is freed when the server is destroyed.
+// The responder's decrement of in_flight is its last access to a port, also for a closed
+// port whose responses it drops. A port is freed once the count has stayed at zero for
+// this long, a margin kept from before that ordering was guaranteed.
 constexpr auto kReapGrace = std::chrono::seconds(1);
 
 struct RetiredPort {
