@@ -1,9 +1,13 @@
 #include "engine/pipeline/pipeline.hpp"
 
 #include <concurrentqueue/concurrentqueue.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -55,6 +59,21 @@ std::filesystem::path kept_config(const std::filesystem::path& data_dir, const s
   return kept;
 }
 
+// Takes an exclusive lock on DATA/lock for the life of the process: two servers appending
+// to one journal would interleave batches and break the hash chain.
+int lock_data_dir(const std::filesystem::path& data_dir) {
+  const auto path = data_dir / "lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    throw std::runtime_error(fmt::format("data directory {} is in use by another process (lock {} is held); "
+                                         "stop that process or choose another --data-dir",
+                                         data_dir.string(), path.string()));
+  }
+  return fd;
+}
+
 }  // namespace
 
 struct Pipeline::Impl {
@@ -87,7 +106,12 @@ struct Pipeline::Impl {
   std::atomic<uint64_t> taken{0};
   std::vector<std::thread> threads;
 
+  int lock_fd = -1;
+
   explicit Impl(const Options& opts) : options(opts) {}
+  ~Impl() {
+    if (lock_fd >= 0) ::close(lock_fd);
+  }
 
   void recover();
   void start_threads();
@@ -353,6 +377,7 @@ void Pipeline::Impl::start_threads() {
 
 Pipeline::Pipeline(const Options& options) : impl_(std::make_unique<Impl>(options)) {
   std::filesystem::create_directories(options.data_dir);
+  impl_->lock_fd = lock_data_dir(options.data_dir);
   EngineConfig config;
   config.rules_file = kept_config(options.data_dir, options.rules_file, "rules.toml", *impl_->log);
   config.categories_file = kept_config(options.data_dir, options.categories_file, "categories.tsv", *impl_->log);

@@ -125,6 +125,11 @@ TEST_F(PipelineTest, AcknowledgedCommandsSurviveRestart) {
   EXPECT_EQ(reopened.recovery().last_seq, 11u);
 }
 
+TEST_F(PipelineTest, SecondPipelineOnSameDataDirIsRejected) {
+  Pipeline first(options());
+  EXPECT_THROW(Pipeline second(options()), std::runtime_error);
+}
+
 TEST_F(PipelineTest, RecoveryWithoutSnapshotReplaysWholeJournal) {
   Digest before{};
   {
