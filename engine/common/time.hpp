@@ -14,10 +14,17 @@ inline constexpr int64_t kNsPerSecond = 1'000'000'000;
 inline constexpr int64_t kNsPerDay = 86'400 * kNsPerSecond;
 inline constexpr int64_t kOffsetNs = 8 * 3'600 * kNsPerSecond;
 
-// Days since 1970-01-01 in UTC+8: the business-day number of the daily limits.
+// Days since 1970-01-01 in UTC+8: the business-day number of the daily limits. Valid for
+// every TimeNs, including the INT64_MAX ends of open report periods: the offset is added
+// to the remainder, never to t itself, so nothing can overflow.
 constexpr int64_t day_number(TimeNs t) {
-  const int64_t local = t + kOffsetNs;
-  return local >= 0 ? local / kNsPerDay : -((-local + kNsPerDay - 1) / kNsPerDay);
+  int64_t day = t / kNsPerDay;
+  int64_t rest = t % kNsPerDay;
+  if (rest < 0) {
+    rest += kNsPerDay;
+    --day;
+  }
+  return rest + kOffsetNs >= kNsPerDay ? day + 1 : day;
 }
 
 constexpr std::chrono::year_month_day civil_date(TimeNs t) {
@@ -36,6 +43,9 @@ constexpr TimeNs year_start(int y) {
 }
 
 static_assert(year(year_start(2027)) == 2027);
+static_assert(day_number(kOffsetNs * -1) == 0);
+static_assert(day_number(kOffsetNs * -1 - 1) == -1);
+static_assert(day_number(INT64_MAX) > 0 && day_number(INT64_MIN) < 0);
 static_assert(year(year_start(2027) - 1) == 2026);
 
 }  // namespace jubian::cst
