@@ -45,13 +45,13 @@ Fault check_segment_header(std::span<const uint8_t> bytes, const Cursor& cursor,
   if (header.magic != format::kSegmentMagic || header.crc != format::segment_header_crc(header))
     return fault(Check::torn, segment_damaged, "segment header magic or CRC32C is invalid", 0, cursor.last_seq + 1);
   if (header.version != format::kVersion)
-    return fault(Check::damaged, segment_damaged, fmt::format("segment version {} is not supported", header.version), 0,
+    return fault(Check::damaged, segment_damaged, fmt::format("segment version {} is not supported", uint32_t{header.version}), 0,
                  cursor.last_seq + 1);
 
   const bool chain_starts_here = first_read;
   if (!chain_starts_here && header.first_seq != cursor.last_seq + 1)
     return fault(Check::damaged, sequence_gap,
-                 fmt::format("segment starts at seq {} but the previous one ends at {}", header.first_seq, cursor.last_seq), 0,
+                 fmt::format("segment starts at seq {} but the previous one ends at {}", uint64_t{header.first_seq}, cursor.last_seq), 0,
                  cursor.last_seq + 1);
   if (!chain_starts_here && header.prev_hash != cursor.hash)
     return fault(Check::damaged, chain_mismatch, "segment prev_hash differs from the previous batch's chain hash", 0,
@@ -100,7 +100,7 @@ Fault check_records(std::span<const uint8_t> records, uint64_t records_offset, c
     if (record.crc != format::record_crc(record, payload))
       return bad_record(records, position, records_offset, header, expected, "record CRC32C does not match");
     if (record.seq != expected)
-      return fault(Check::damaged, sequence_gap, fmt::format("record has seq {} where {} was expected", record.seq, expected),
+      return fault(Check::damaged, sequence_gap, fmt::format("record has seq {} where {} was expected", uint64_t{record.seq}, expected),
                    at, expected);
     if (record.type == 0) return fault(Check::damaged, record_damaged, "record type is zero", at, expected);
 
@@ -125,7 +125,7 @@ Fault check_batch(std::span<const uint8_t> bytes, uint64_t offset, Cursor& curso
     return fault(Check::torn, batch_damaged, "batch header magic or CRC32C is invalid", offset, expected);
   if (header.first_seq != expected)
     return fault(Check::damaged, sequence_gap,
-                 fmt::format("batch starts at seq {} where {} was expected", header.first_seq, expected), offset, expected);
+                 fmt::format("batch starts at seq {} where {} was expected", uint64_t{header.first_seq}, expected), offset, expected);
   const uint64_t room = bytes.size() - offset - format::kBatchHeaderBytes;
   if (header.records_bytes > room || header.record_count == 0 || header.reserved != 0)
     return fault(Check::damaged, batch_damaged, "batch header size fields are invalid", offset, expected);
