@@ -269,7 +269,7 @@ void Pipeline::Impl::stage_loop(std::vector<size_t> units) {
     if (!wait_position(sequenced, position, waiter)) return;
     Slot& slot = ring[position & ring_mask];
 
-    // Units stay in stage order; a cross-shard transfer's deciding shard moves to the
+    // Units stay in stage order. A cross-shard transfer's deciding shard moves to the
     // front of this thread's ledger units, because the other shards wait for it.
     order.assign(units.begin(), units.end());
     const size_t leading = engine->leading_unit(slot);
@@ -332,8 +332,9 @@ void Pipeline::Impl::responder_loop() {
 }
 
 // Writes the quarterly redemption batch's CSV (UTF-8, split by individual attribution)
-// to DATA/payouts/. The file is a report of an acknowledged command, written once when
-// it is applied live; replay does not rewrite it, and the journal can always reproduce it.
+// to DATA/payouts/. The file is written once, when the command is applied live. Replay
+// does not rewrite it, because the journal can reproduce it.
+// NOTE: no automated test covers this path, since a quarter must end in sequenced time.
 void Pipeline::Impl::write_payout_file(const Slot& slot) {
   const auto& settle = std::get<ledger::RedemptionSettle>(slot.command.body);
   const auto dir = options.data_dir / "payouts";

@@ -57,7 +57,7 @@ class Pipeline {
   const RecoveryReport& recovery() const;
 
   // Enqueues a command from any thread. Returns false once stop() has begun or the
-  // journal has failed; the caller answers the client itself then.
+  // journal has failed, and then the caller sends the client its error itself.
   bool submit(SessionPort* port, Command command);
 
   void set_event_listener(EventListener* listener);

@@ -37,8 +37,8 @@ class SessionPort {
   // Called by the responder after it pushes; the gateway sets it (for example to post
   // a drain onto the session's strand). It must not block.
   std::function<void()> notify;
-  std::atomic<uint32_t> in_flight{0};  // submitted and not yet answered
-  std::atomic<bool> closed{false};     // set by the gateway; the responder drops answers
+  std::atomic<uint32_t> in_flight{0};  // submitted, and no response pushed or dropped yet
+  std::atomic<bool> closed{false};     // set by the gateway, after which the responder drops responses
 };
 
 // Receives every event of every applied command, in sequence order, on the responder
