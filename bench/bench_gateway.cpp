@@ -49,13 +49,16 @@ struct Settings {
   uint32_t rate = 50'000;      // commands per second over all connections, latency phase
   uint32_t seconds = 5;        // latency phase duration
   std::string jubiand;
+  std::vector<std::string> server_args;  // extra jubiand flags, e.g. --wait block
 };
 
 // Starts jubiand on port 0 and returns its pid and port.
-std::pair<pid_t, uint16_t> start_daemon(const std::string& binary, const std::filesystem::path& data_dir) {
+std::pair<pid_t, uint16_t> start_daemon(const std::string& binary, const std::filesystem::path& data_dir,
+                                       const std::vector<std::string>& extra) {
   std::vector<std::string> args = {binary, "--data-dir", data_dir.string(), "--port", "0", "--metrics-port", "-1",
                                    "--durability", "sync", "--token", std::string(kToken) + ":admin",
                                    "--log-level", "warn"};
+  args.insert(args.end(), extra.begin(), extra.end());
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -177,11 +180,13 @@ int main(int argc, char** argv) {
   app.add_option("--rate", s.rate, "Offered commands per second over all connections (latency phase)")->check(CLI::Range(1, 10'000'000));
   app.add_option("--seconds", s.seconds, "Duration of the latency phase in seconds");
   app.add_option("--jubiand", s.jubiand, "Path of the jubiand binary (default: beside this program)");
+  app.add_option("--server-arg", s.server_args, "Extra jubiand flag, repeatable (e.g. --server-arg=--wait --server-arg=block)")
+      ->allow_extra_args(false);
   CLI11_PARSE(app, argc, argv);
 
   const auto data_dir = std::filesystem::temp_directory_path() / ("jubian-bench-gateway-" + std::to_string(getpid()));
   std::filesystem::remove_all(data_dir);
-  const auto [pid, port] = start_daemon(s.jubiand, data_dir);
+  const auto [pid, port] = start_daemon(s.jubiand, data_dir, s.server_args);
   int exit_code = 0;
   try {
     const double per_second = measure_throughput(port, s);

@@ -48,8 +48,10 @@ void Slot::reset(size_t units) {
   journaled = true;
   port = nullptr;
   presolved = false;
+  body_digest.reset();
   precheck = ResultCode::ok;
   duplicate = false;
+  request_ordinal = 0;
   if (outputs.size() != units) outputs.resize(units);
   for (auto& output : outputs) {
     output.decided = false;
@@ -68,6 +70,7 @@ struct Engine::Impl {
   EngineConfig config;
   Precheck precheck;
   ReplyLog replies;
+  std::vector<std::optional<Reply>> ledger_replies;  // finish()'s scratch
   std::vector<uint8_t> body_buffer;  // stage 0's encoding of the command body, for digests
   std::vector<std::unique_ptr<market::Market>> markets;
   std::unique_ptr<auction::Auctions> auctions;
@@ -224,9 +227,15 @@ std::string Engine::unit_name(size_t unit) const {
 void Engine::apply_unit(size_t unit, Slot& slot) {
   if (slot.presolved) return;
   if (unit == 0) {
-    impl_->body_buffer.clear();
-    encode_command(slot.command, impl_->body_buffer);
-    impl_->precheck.apply(slot.command, impl_->body_buffer, slot.stamp, slot.precheck, slot.duplicate);
+    if (!slot.body_digest) {
+      impl_->body_buffer.clear();
+      encode_command(slot.command, impl_->body_buffer);
+      slot.body_digest = Precheck::body_digest(slot.command, impl_->body_buffer);
+    }
+    const Precheck::Outcome outcome = impl_->precheck.apply(slot.command, *slot.body_digest, slot.stamp);
+    slot.precheck = outcome.code;
+    slot.duplicate = outcome.duplicate;
+    slot.request_ordinal = outcome.ordinal;
     return;
   }
   if (slot.duplicate || slot.precheck != ResultCode::ok) return;
@@ -242,7 +251,7 @@ void Engine::finish(Slot& slot) {
     return;
   }
   if (slot.duplicate) {
-    const Reply* original = impl_->replies.find(slot.command);
+    const Reply* original = impl_->replies.find(slot.request_ordinal, slot.command);
     slot.reply = original != nullptr ? *original : reject(ResultCode::duplicate_request);
     return;
   }
@@ -250,7 +259,8 @@ void Engine::finish(Slot& slot) {
   if (slot.precheck != ResultCode::ok) {
     slot.reply = reject(slot.precheck);
   } else {
-    std::vector<std::optional<Reply>> ledger_replies;
+    auto& ledger_replies = impl_->ledger_replies;  // finish() runs on one thread; the vector is reused
+    ledger_replies.clear();
     bool decided = false;
     for (size_t unit = 1; unit < impl_->units; ++unit) {
       auto& output = slot.outputs[unit];
@@ -274,7 +284,7 @@ void Engine::finish(Slot& slot) {
   slot.reply.seq = slot.stamp.seq;
   slot.reply.time_ns = slot.stamp.time_ns;
   // A conflict's key belongs to the original command, whose reply must stay.
-  if (slot.journaled && slot.precheck != ResultCode::request_conflict) impl_->replies.record(slot.command, slot.reply);
+  if (slot.journaled && slot.precheck != ResultCode::request_conflict) impl_->replies.record(slot.request_ordinal, slot.command, slot.reply);
 }
 
 size_t Engine::leading_unit(const Slot& slot) const {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -52,9 +53,13 @@ struct Slot {
   // Set when the sequencer computed the reply itself (state_hash); units skip the slot.
   bool presolved = false;
 
+  // Set by the sequencer from the journal encoding, so stage 0 need not encode again.
+  std::optional<uint64_t> body_digest;
+
   // Written by stage 0.
   ResultCode precheck = ResultCode::ok;
   bool duplicate = false;
+  uint64_t request_ordinal = 0;  // see Precheck: the key's ordinal in the reply log
 
   // One output area per unit, so units of one stage never share a vector.
   struct UnitOutput {

@@ -3,6 +3,8 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "engine/common/codec.hpp"
 #include "engine/ledger/codes.hpp"
@@ -37,26 +39,33 @@ struct AccountFieldCheck {
 
 Precheck::Precheck(const ledger::RuleTable& rules, size_t window) : window_(window), directory_(rules, 0, 1) {}
 
-void Precheck::apply(const Command& command, std::span<const uint8_t> encoded_body, const Stamp& stamp,
-                     ResultCode& code, bool& duplicate) {
-  code = ResultCode::ok;
-  duplicate = false;
+uint64_t Precheck::body_digest(const Command& command, std::span<const uint8_t> encoded_body) {
+  return XXH3_64bits_withSeed(encoded_body.data(), encoded_body.size(), command.type());
+}
+
+Precheck::Outcome Precheck::apply(const Command& command, uint64_t body_digest, const Stamp& stamp) {
+  Outcome outcome;
   if (command.request_id.value != 0 && command.journaled()) {
     const RequestKey key{command.actor.value, command.request_id.value};
-    const uint64_t digest = XXH3_64bits_withSeed(encoded_body.data(), encoded_body.size(), command.type());
-    auto [entry, inserted] = requests_.try_emplace(key, digest);
+    auto [entry, inserted] = requests_.try_emplace(key, Remembered{body_digest, next_ordinal_});
     if (!inserted) {
-      if (entry->second == digest) duplicate = true;
-      else code = ResultCode::request_conflict;
-      return;
+      if (entry->second.digest == body_digest) {
+        outcome.duplicate = true;
+        outcome.ordinal = entry->second.ordinal;
+      } else {
+        outcome.code = ResultCode::request_conflict;
+      }
+      return outcome;
     }
+    outcome.ordinal = next_ordinal_++;
     order_.push_back(key);
     if (order_.size() > window_) {
       requests_.erase(order_.front());
       order_.pop_front();
     }
   }
-  code = check_accounts(command, stamp);
+  outcome.code = check_accounts(command, stamp);
+  return outcome;
 }
 
 // Registrations update the directory replica; market and auction commands must come
@@ -108,7 +117,7 @@ void Precheck::hash(Sha256& hasher) const {
   for (const auto* entry : sorted) {
     hasher.update_u64(entry->first.actor);
     hasher.update_u64(entry->first.request);
-    hasher.update_u64(entry->second);
+    hasher.update_u64(entry->second.digest);
   }
 }
 
@@ -118,7 +127,7 @@ void Precheck::save(std::vector<uint8_t>& out) const {
   for (const RequestKey& key : order_) {
     writer("actor", key.actor);
     writer("request", key.request);
-    writer("digest", requests_.at(key));
+    writer("digest", requests_.at(key).digest);
   }
   std::vector<uint8_t> directory;
   directory_.save(directory);
@@ -132,13 +141,21 @@ bool Precheck::load(std::span<const uint8_t> in) {
   reader("requests", count);
   requests_.clear();
   order_.clear();
+  // Ordinals restart at 0 after a load, and only the newest `window` keys stay (the
+  // window may be smaller than when the snapshot was written); ReplyLog::load keeps and
+  // numbers the same keys the same way.
+  const uint64_t skipped = count > window_ ? count - window_ : 0;
+  next_ordinal_ = 0;
   for (uint64_t i = 0; i < count && reader.ok(); ++i) {
     RequestKey key;
     uint64_t digest = 0;
     reader("actor", key.actor);
     reader("request", key.request);
     reader("digest", digest);
-    if (requests_.emplace(key, digest).second) order_.push_back(key);
+    if (i < skipped) continue;
+    if (!requests_.try_emplace(key, Remembered{digest, next_ordinal_}).second) return false;
+    order_.push_back(key);
+    ++next_ordinal_;
   }
   uint64_t directory_bytes = 0;
   reader("directory_bytes", directory_bytes);
@@ -146,58 +163,76 @@ bool Precheck::load(std::span<const uint8_t> in) {
   return directory_.load(in.subspan(reader.consumed()));
 }
 
-void ReplyLog::record(const Command& command, const Reply& reply) {
+void ReplyLog::record(uint64_t ordinal, const Command& command, const Reply& reply) {
   if (command.request_id.value == 0) return;
-  const RequestKey key{command.actor.value, command.request_id.value};
-  if (!replies_.insert_or_assign(key, reply).second) return;
-  order_.push_back(key);
-  if (order_.size() > window_) {
-    replies_.erase(order_.front());
-    order_.pop_front();
+  if (ordinal != next_ordinal_) {
+    std::fprintf(stderr, "reply log invariant broken: ordinal %llu arrived, %llu expected\n",
+                 static_cast<unsigned long long>(ordinal), static_cast<unsigned long long>(next_ordinal_));
+    std::abort();
   }
+  Entry entry{RequestKey{command.actor.value, command.request_id.value}, reply};
+  const size_t index = ordinal % window_;
+  if (index == ring_.size()) ring_.push_back(entry);
+  else ring_[index] = entry;
+  ++next_ordinal_;
 }
 
-const Reply* ReplyLog::find(const Command& command) const {
-  auto found = replies_.find(RequestKey{command.actor.value, command.request_id.value});
-  return found == replies_.end() ? nullptr : &found->second;
+const Reply* ReplyLog::find(uint64_t ordinal, const Command& command) const {
+  if (ordinal >= next_ordinal_ || next_ordinal_ - ordinal > ring_.size()) return nullptr;
+  const Entry& entry = ring_[ordinal % window_];
+  if (entry.key != RequestKey{command.actor.value, command.request_id.value}) return nullptr;
+  return &entry.reply;
+}
+
+template <class F>
+void ReplyLog::for_each_oldest_first(F&& f) const {
+  const uint64_t count = ring_.size();
+  for (uint64_t ordinal = next_ordinal_ - count; ordinal < next_ordinal_; ++ordinal) f(ring_[ordinal % window_]);
 }
 
 void ReplyLog::hash(Sha256& hasher) const {
-  const auto sorted = sorted_by_key(replies_);
+  std::vector<const Entry*> sorted;
+  sorted.reserve(ring_.size());
+  for (const Entry& entry : ring_) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(), [](const Entry* a, const Entry* b) {
+    return a->key.actor != b->key.actor ? a->key.actor < b->key.actor : a->key.request < b->key.request;
+  });
   hasher.update_u64(sorted.size());
   std::vector<uint8_t> bytes;
-  for (const auto* entry : sorted) {
+  for (const Entry* entry : sorted) {
     bytes.clear();
     codec::Writer writer(bytes);
-    writer("actor", entry->first.actor);
-    writer("request", entry->first.request);
-    codec::encode(entry->second, bytes);
+    writer("actor", entry->key.actor);
+    writer("request", entry->key.request);
+    codec::encode(entry->reply, bytes);
     hasher.update(bytes);
   }
 }
 
 void ReplyLog::save(std::vector<uint8_t>& out) const {
   codec::Writer writer(out);
-  writer("replies", static_cast<uint64_t>(order_.size()));
-  for (const RequestKey& key : order_) {
-    writer("actor", key.actor);
-    writer("request", key.request);
-    codec::encode(replies_.at(key), out);
-  }
+  writer("replies", static_cast<uint64_t>(ring_.size()));
+  for_each_oldest_first([&](const Entry& entry) {
+    writer("actor", entry.key.actor);
+    writer("request", entry.key.request);
+    codec::encode(entry.reply, out);
+  });
 }
 
 bool ReplyLog::load(codec::Reader& reader) {
   uint64_t count = 0;
   reader("replies", count);
-  replies_.clear();
-  order_.clear();
+  ring_.clear();
+  next_ordinal_ = 0;
+  const uint64_t skipped = count > window_ ? count - window_ : 0;  // as in Precheck::load
   for (uint64_t i = 0; i < count && reader.ok(); ++i) {
-    RequestKey key;
-    Reply reply;
-    reader("actor", key.actor);
-    reader("request", key.request);
-    reply.visit(reader);
-    if (replies_.emplace(key, reply).second) order_.push_back(key);
+    Entry entry;
+    reader("actor", entry.key.actor);
+    reader("request", entry.key.request);
+    entry.reply.visit(reader);
+    if (i < skipped) continue;
+    ring_.push_back(entry);
+    ++next_ordinal_;
   }
   return reader.ok();
 }

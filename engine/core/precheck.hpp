@@ -8,6 +8,10 @@
 // is rejected as request_conflict. Only the newest `window` keys are remembered; a retry
 // of an older request is treated as a new command.
 //
+// Each remembered key gets the next request ordinal. The reply log stores replies in a
+// ring indexed by ordinal, so a duplicate finds its original reply without a second hash
+// lookup, and recording a reply is a sequential write.
+//
 // Accounts: a replica of the ledger's account directory, fed only registrations, checks
 // that the actor of a trader command and every account it names are registered. So the
 // market and auction stages never see commands from unknown accounts.
@@ -15,8 +19,9 @@
 #include <cstdint>
 #include <deque>
 #include <span>
-#include <unordered_map>
 #include <vector>
+
+#include <tsl/robin_map.h>
 
 #include "engine/common/sha256.hpp"
 #include "engine/core/command.hpp"
@@ -32,7 +37,12 @@ struct RequestKey {
 
 struct RequestKeyHash {
   size_t operator()(const RequestKey& key) const noexcept {
-    return std::hash<uint64_t>{}(key.actor * 0x9E3779B97F4A7C15ULL ^ key.request);
+    // The open-addressing maps index by the low bits, so every input bit must reach them.
+    uint64_t h = (key.actor * 0x9E3779B97F4A7C15ULL) ^ key.request;
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 33;
+    return static_cast<size_t>(h);
   }
 };
 
@@ -40,9 +50,16 @@ class Precheck {
  public:
   Precheck(const ledger::RuleTable& rules, size_t window);
 
-  // Decides the slot's precheck code and duplicate flag.
-  void apply(const Command& command, std::span<const uint8_t> encoded_body, const Stamp& stamp, ResultCode& code,
-             bool& duplicate);
+  struct Outcome {
+    ResultCode code = ResultCode::ok;
+    bool duplicate = false;
+    uint64_t ordinal = 0;  // the key's request ordinal: a new key's own, or a duplicate's original
+  };
+  // Decides a command's precheck code and duplicate flag. `body_digest` is the xxHash of
+  // its encoded body (body_digest() below).
+  Outcome apply(const Command& command, uint64_t body_digest, const Stamp& stamp);
+
+  static uint64_t body_digest(const Command& command, std::span<const uint8_t> encoded_body);
 
   const ledger::Ledger& directory() const { return directory_; }
 
@@ -53,8 +70,13 @@ class Precheck {
  private:
   ResultCode check_accounts(const Command& command, const Stamp& stamp);
 
-  std::unordered_map<RequestKey, uint64_t, RequestKeyHash> requests_;  // key -> body digest
-  std::deque<RequestKey> order_;                                       // keys, oldest first
+  struct Remembered {
+    uint64_t digest = 0;   // xxHash of the first command's body
+    uint64_t ordinal = 0;
+  };
+  tsl::robin_map<RequestKey, Remembered, RequestKeyHash> requests_;
+  std::deque<RequestKey> order_;  // keys, oldest first; the oldest has ordinal next_ordinal_ - size
+  uint64_t next_ordinal_ = 0;
   size_t window_;
   ledger::Ledger directory_;
 };
@@ -63,19 +85,28 @@ class Precheck {
 // Engine::finish, which runs after every unit, so it needs no lock against stage 0.
 class ReplyLog {
  public:
-  // Keeps the replies of the newest `window` keys, the same keys Precheck remembers.
+  // Keeps the replies of the newest `window` keys, the same keys Precheck remembers,
+  // under the same ordinals.
   explicit ReplyLog(size_t window) : window_(window) {}
 
-  void record(const Command& command, const Reply& reply);
-  const Reply* find(const Command& command) const;
+  // Stores the reply of the command that Precheck gave `ordinal`; ordinals arrive in order.
+  void record(uint64_t ordinal, const Command& command, const Reply& reply);
+  // The reply stored under `ordinal`, or null when the ring no longer holds that command.
+  const Reply* find(uint64_t ordinal, const Command& command) const;
 
   void hash(Sha256& hasher) const;
   void save(std::vector<uint8_t>& out) const;
   [[nodiscard]] bool load(codec::Reader& reader);
 
  private:
-  std::unordered_map<RequestKey, Reply, RequestKeyHash> replies_;
-  std::deque<RequestKey> order_;
+  struct Entry {
+    RequestKey key;
+    Reply reply;
+  };
+  template <class F>
+  void for_each_oldest_first(F&& f) const;
+  std::vector<Entry> ring_;  // grows to `window` entries, then wraps; entry i % window is ordinal i
+  uint64_t next_ordinal_ = 0;
   size_t window_;
 };
 

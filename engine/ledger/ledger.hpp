@@ -33,6 +33,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <tsl/robin_map.h>
+
 #include "engine/common/context.hpp"
 #include "engine/common/sha256.hpp"
 #include "engine/ledger/codes.hpp"
@@ -262,7 +264,7 @@ class Ledger {
   std::vector<Account> accounts_;
   FlatIndex index_;
   std::array<Points, kSystemAccountCount> system_{};
-  std::unordered_map<CapKey, Points, CapKeyHash> caps_;
+  tsl::robin_map<CapKey, Points, CapKeyHash> caps_;
   // NOTE: settled holds stay as tombstones so a late post gets hold_posted or
   // hold_voided; nothing prunes them yet.
   std::unordered_map<HoldKey, Hold, HoldKeyHash> holds_;

@@ -118,7 +118,7 @@ Ledger::Capped Ledger::cap_award(const RuleSpec& spec, CapScope scope, uint8_t s
       const int64_t day = cst::day_number(ctx.stamp.time_ns);
       const auto [slot, inserted] = caps_.try_emplace(CapKey{recipient.id.value, 0, rule, side}, day);
       if (!inserted && slot->second == day) return {0, points};
-      slot->second = day;
+      slot.value() = day;
       return {points, 0};
     }
     case CapScope::per_event:

@@ -15,7 +15,9 @@
 
 #include "engine/common/log.hpp"
 #include "engine/core/engine.hpp"
+#include "engine/core/precheck.hpp"
 #include "engine/journal/journal.hpp"
+#include "engine/pipeline/doorbell.hpp"
 #include "engine/pipeline/wait.hpp"
 
 namespace jubian::pipeline {
@@ -106,6 +108,15 @@ struct Pipeline::Impl {
   std::atomic<uint64_t> taken{0};
   std::vector<std::thread> threads;
 
+  // Fused mode: the one engine thread sleeps on the doorbell, which submit(), the journal
+  // writer (a batch became durable) and stop() ring.
+  bool fused = false;
+  Doorbell doorbell;
+  uint64_t fused_applied = 0;  // positions [0, fused_applied) have run through every unit
+  std::vector<Ingress> fused_batch;
+  std::vector<size_t> fused_units;  // every unit, in stage order
+  std::vector<size_t> fused_order;
+
   int lock_fd = -1;
 
   explicit Impl(const Options& opts) : options(opts) {}
@@ -118,6 +129,12 @@ struct Pipeline::Impl {
   void sequencer_loop();
   void stage_loop(std::vector<size_t> units);
   void responder_loop();
+  void fused_loop();
+  bool fused_step();
+  void fused_drain();
+  void apply_position(uint64_t position, const std::vector<size_t>& units, std::vector<size_t>& order, Waiter& waiter);
+  bool respond_position(uint64_t position);
+  bool take_and_sequence(std::vector<Ingress>& batch, size_t limit);
   void write_payout_file(const Slot& slot);
   bool sequence_one(SessionPort* port, Command& command, TimeNs now);
   bool wait_position(const Cursor& cursor, uint64_t position, Waiter& waiter) const;
@@ -158,6 +175,7 @@ void Pipeline::Impl::recover() {
       throw std::runtime_error(fmt::format("recovery failed: record seq {} type {} does not decode ({})", record.seq,
                                            record.type, result_code_name(decoded)));
     slot.stamp = Stamp{record.seq, record.time_ns};
+    slot.body_digest = Precheck::body_digest(slot.command, record.payload);
     engine->apply(slot);
     last_time_ns = record.time_ns;
     ++recovery.records_replayed;
@@ -190,9 +208,15 @@ bool Pipeline::Impl::wait_position(const Cursor& cursor, uint64_t position, Wait
 bool Pipeline::Impl::sequence_one(SessionPort* port, Command& command, TimeNs now) {
   const uint64_t position = sequenced.next.load(std::memory_order_relaxed);
   Waiter waiter(options.wait);
-  while (position - responded.next.load(std::memory_order_acquire) >= ring_size) {
-    if (journal->failed()) return false;
-    waiter.idle();
+  if (position - responded.next.load(std::memory_order_acquire) >= ring_size) {
+    // The ring is full. The oldest slots may belong to the open batch, which must be
+    // committed before the responder can release them.
+    journal->commit();
+    while (position - responded.next.load(std::memory_order_acquire) >= ring_size) {
+      if (journal->failed()) return false;
+      if (fused) fused_drain();  // this thread is the one that frees slots
+      else waiter.idle();
+    }
   }
 
   Slot& slot = ring[position & ring_mask];
@@ -202,6 +226,7 @@ bool Pipeline::Impl::sequence_one(SessionPort* port, Command& command, TimeNs no
     // The hash needs every unit at rest: drain the ring, then compute it here while the
     // stage threads wait for the next position.
     journal->commit();
+    if (fused) fused_drain();
     while (responded.next.load(std::memory_order_acquire) < position) {
       if (journal->failed()) return false;
       waiter.idle();
@@ -216,6 +241,7 @@ bool Pipeline::Impl::sequence_one(SessionPort* port, Command& command, TimeNs no
     encode_buffer.clear();
     encode_command(command, encode_buffer);
     journal->append(command.type(), last_seq, last_time_ns, encode_buffer);
+    slot.body_digest = Precheck::body_digest(command, encode_buffer);
   }
   slot.stamp = Stamp{last_seq, last_time_ns};
   slot.command = std::move(command);
@@ -223,33 +249,39 @@ bool Pipeline::Impl::sequence_one(SessionPort* port, Command& command, TimeNs no
   return true;
 }
 
+// Takes up to `limit` submitted commands, sequences them and a due tick, and commits the
+// journal batch. Returns true when it sequenced anything; false also when the journal
+// has failed, which the caller checks.
+bool Pipeline::Impl::take_and_sequence(std::vector<Ingress>& batch, size_t limit) {
+  const size_t count = limit == 0 ? 0 : ingress.try_dequeue_bulk(batch.begin(), std::min(limit, batch.size()));
+  const TimeNs now = wall_clock_ns();
+  bool sequenced_all = true;
+  for (size_t i = 0; i < count && sequenced_all; ++i) sequenced_all = sequence_one(batch[i].port, batch[i].command, now);
+  taken.fetch_add(count, std::memory_order_relaxed);
+  if (!sequenced_all) return false;
+
+  bool ticked = false;
+  const TimeNs tick_interval_ns = options.tick_interval_ms * 1'000'000;
+  if (tick_interval_ns > 0 && now - last_tick_ns >= tick_interval_ns && !stopping.load()) {
+    Command tick{kNoAccount, RequestId{0}, system::Tick{}};
+    if (!sequence_one(nullptr, tick, now)) return false;
+    last_tick_ns = now;
+    ticked = true;
+  }
+  if (count == 0 && !ticked) return false;
+  journal->commit();
+  return true;
+}
+
 void Pipeline::Impl::sequencer_loop() {
   std::vector<Ingress> batch(options.batch_commands_max);
   Waiter waiter(options.wait);
-  const TimeNs tick_interval_ns = options.tick_interval_ms * 1'000'000;
-
   for (;;) {
     if (journal->failed()) {
       log->critical("sequencer_stopped: reason=\"journal failed\" last_seq={}", last_seq);
       break;
     }
-    const size_t count = ingress.try_dequeue_bulk(batch.begin(), batch.size());
-    const TimeNs now = wall_clock_ns();
-    bool sequenced_all = true;
-    for (size_t i = 0; i < count && sequenced_all; ++i) sequenced_all = sequence_one(batch[i].port, batch[i].command, now);
-    taken.fetch_add(count, std::memory_order_relaxed);
-    if (!sequenced_all) continue;
-
-    bool ticked = false;
-    if (tick_interval_ns > 0 && now - last_tick_ns >= tick_interval_ns && !stopping.load()) {
-      Command tick{kNoAccount, RequestId{0}, system::Tick{}};
-      if (!sequence_one(nullptr, tick, now)) continue;
-      last_tick_ns = now;
-      ticked = true;
-    }
-
-    if (count > 0 || ticked) {
-      journal->commit();
+    if (take_and_sequence(batch, batch.size())) {
       waiter.reset();
       continue;
     }
@@ -267,26 +299,31 @@ void Pipeline::Impl::stage_loop(std::vector<size_t> units) {
   order.reserve(units.size());
   for (uint64_t position = 0;; ++position) {
     if (!wait_position(sequenced, position, waiter)) return;
-    Slot& slot = ring[position & ring_mask];
+    apply_position(position, units, order, waiter);
+  }
+}
 
-    // Units stay in stage order. A cross-shard transfer's deciding shard moves to the
-    // front of this thread's ledger units, because the other shards wait for it.
-    order.assign(units.begin(), units.end());
-    const size_t leading = engine->leading_unit(slot);
-    if (auto found = std::find(order.begin(), order.end(), leading); found != order.end()) {
-      auto first_ledger = std::find_if(order.begin(), order.end(),
-                                       [&](size_t unit) { return engine->unit_stage(unit) == Stage::ledger; });
-      std::rotate(first_ledger, found, found + 1);
-    }
+void Pipeline::Impl::apply_position(uint64_t position, const std::vector<size_t>& units, std::vector<size_t>& order,
+                                    Waiter& waiter) {
+  Slot& slot = ring[position & ring_mask];
 
-    for (size_t unit : order) {
-      const Stage stage = engine->unit_stage(unit);
-      for (size_t other = 0; other < engine->unit_count(); ++other) {
-        if (engine->unit_stage(other) < stage) wait_position(unit_cursors[other], position, waiter);
-      }
-      engine->apply_unit(unit, slot);
-      unit_cursors[unit].next.store(position + 1, std::memory_order_release);
+  // Units stay in stage order. A cross-shard transfer's deciding shard moves to the
+  // front of this thread's ledger units, because the other shards wait for it.
+  order.assign(units.begin(), units.end());
+  const size_t leading = engine->leading_unit(slot);
+  if (auto found = std::find(order.begin(), order.end(), leading); found != order.end()) {
+    auto first_ledger = std::find_if(order.begin(), order.end(),
+                                     [&](size_t unit) { return engine->unit_stage(unit) == Stage::ledger; });
+    std::rotate(first_ledger, found, found + 1);
+  }
+
+  for (size_t unit : order) {
+    const Stage stage = engine->unit_stage(unit);
+    for (size_t other = 0; other < engine->unit_count(); ++other) {
+      if (engine->unit_stage(other) < stage) wait_position(unit_cursors[other], position, waiter);
     }
+    engine->apply_unit(unit, slot);
+    unit_cursors[unit].next.store(position + 1, std::memory_order_release);
   }
 }
 
@@ -295,40 +332,109 @@ void Pipeline::Impl::responder_loop() {
   for (uint64_t position = 0;; ++position) {
     if (!wait_position(sequenced, position, waiter)) return;
     for (auto& cursor : unit_cursors) wait_position(cursor, position, waiter);
-    Slot& slot = ring[position & ring_mask];
+    const Slot& slot = ring[position & ring_mask];
 
     waiter.reset();
     while (journal->durable_seq() < slot.stamp.seq) {
       if (journal->failed()) return;  // nothing after a failed sync is ever acknowledged
       waiter.idle();
     }
-
-    engine->finish(slot);
-    applied.store(slot.stamp.seq, std::memory_order_release);
-    if (std::holds_alternative<ledger::RedemptionSettle>(slot.command.body) && slot.reply.code == ResultCode::ok)
-      write_payout_file(slot);
-    if (SessionPort* port = slot.port; port != nullptr) {
-      if (!port->closed.load(std::memory_order_acquire)) {
-        auto* response = new Response{slot.command.type(), slot.command.request_id, slot.reply, std::move(slot.detail)};
-        Waiter full(options.wait);
-        while (!port->responses.push(response)) {
-          if (port->closed.load(std::memory_order_acquire)) {
-            delete response;
-            response = nullptr;
-            break;
-          }
-          full.idle();
-        }
-        if (response != nullptr && port->notify) port->notify();
-      }
-      // The decrement is the responder's last access to the port: once in_flight reads
-      // zero on a closed port, the gateway may free it.
-      port->in_flight.fetch_sub(1, std::memory_order_acq_rel);
-    }
-    if (auto* target = listener.load(std::memory_order_acquire); target != nullptr && !slot.events.empty())
-      target->on_events(slot.events);
-    responded.next.store(position + 1, std::memory_order_release);
+    respond_position(position);
   }
+}
+
+// Finishes a slot whose batch is durable: merges the units' outputs, pushes the response
+// to its session, hands its events to the listener and frees the slot. Returns false
+// when the slot's batch is not durable yet.
+bool Pipeline::Impl::respond_position(uint64_t position) {
+  Slot& slot = ring[position & ring_mask];
+  if (journal->durable_seq() < slot.stamp.seq) return false;
+  engine->finish(slot);
+  applied.store(slot.stamp.seq, std::memory_order_release);
+  if (std::holds_alternative<ledger::RedemptionSettle>(slot.command.body) && slot.reply.code == ResultCode::ok)
+    write_payout_file(slot);
+  if (SessionPort* port = slot.port; port != nullptr) {
+    if (!port->closed.load(std::memory_order_acquire)) {
+      auto* response = new Response{slot.command.type(), slot.command.request_id, slot.reply, std::move(slot.detail)};
+      Waiter full(options.wait);
+      while (!port->responses.push(response)) {
+        if (port->closed.load(std::memory_order_acquire)) {
+          delete response;
+          response = nullptr;
+          break;
+        }
+        full.idle();
+      }
+      if (response != nullptr && port->notify) port->notify();
+    }
+    // The decrement is the responder's last access to the port: once in_flight reads
+    // zero on a closed port, the gateway may free it.
+    port->in_flight.fetch_sub(1, std::memory_order_acq_rel);
+  }
+  if (auto* target = listener.load(std::memory_order_acquire); target != nullptr && !slot.events.empty())
+    target->on_events(slot.events);
+  responded.next.store(position + 1, std::memory_order_release);
+  return true;
+}
+
+// Fused mode: one pass of the engine thread. Sequences what was submitted, applies what
+// was sequenced and responds to what became durable, each in order. Returns true when
+// any of the three made progress. While the journal writer syncs one batch, this thread
+// already sequences and applies the next; only acknowledgements wait for the sync.
+bool Pipeline::Impl::fused_step() {
+  Waiter waiter(WaitStrategy::spin);  // never waits: this thread runs every unit, in stage order
+  // One ring slot stays free for a tick.
+  const uint64_t in_ring = sequenced.next.load(std::memory_order_relaxed) - responded.next.load(std::memory_order_relaxed);
+  const uint64_t room = ring_size - in_ring;
+  bool progressed = take_and_sequence(fused_batch, room > 1 ? room - 1 : 0);
+
+  const uint64_t end = sequenced.next.load(std::memory_order_relaxed);
+  for (; fused_applied < end; ++fused_applied) {
+    apply_position(fused_applied, fused_units, fused_order, waiter);
+    progressed = true;
+  }
+  for (uint64_t position = responded.next.load(std::memory_order_relaxed); position < fused_applied; ++position) {
+    if (!respond_position(position)) break;
+    progressed = true;
+  }
+  return progressed;
+}
+
+// Fused mode: applies and acknowledges everything sequenced so far, waiting for the
+// journal. For the state-hash barrier and a full ring.
+void Pipeline::Impl::fused_drain() {
+  journal->commit();
+  Waiter spin(WaitStrategy::spin);
+  const uint64_t end = sequenced.next.load(std::memory_order_relaxed);
+  for (; fused_applied < end; ++fused_applied) apply_position(fused_applied, fused_units, fused_order, spin);
+  Waiter waiter(WaitStrategy::block);
+  while (responded.next.load(std::memory_order_relaxed) < end && !journal->failed()) {
+    if (respond_position(responded.next.load(std::memory_order_relaxed))) waiter.reset();
+    else waiter.idle();
+  }
+}
+
+void Pipeline::Impl::fused_loop() {
+  for (;;) {
+    const uint32_t epoch = doorbell.epoch();
+    if (journal->failed()) {
+      log->critical("sequencer_stopped: reason=\"journal failed\" last_seq={}", last_seq);
+      break;
+    }
+    if (fused_step()) continue;
+    if (stopping.load(std::memory_order_acquire) && taken.load() == submitted.load() &&
+        responded.next.load(std::memory_order_relaxed) == sequenced.next.load(std::memory_order_relaxed))
+      break;
+    // Sleep until a submit, a durable batch or stop() rings, or the next tick is due. The
+    // cap bounds the delay should a ring ever be missed.
+    auto timeout = std::chrono::nanoseconds(std::chrono::milliseconds(10));
+    if (options.tick_interval_ms > 0) {
+      const TimeNs due = last_tick_ns + options.tick_interval_ms * 1'000'000 - wall_clock_ns();
+      timeout = std::min(timeout, std::chrono::nanoseconds(std::max<TimeNs>(due, 0)));
+    }
+    if (timeout.count() > 0) doorbell.wait(epoch, timeout);
+  }
+  sequencer_done.store(true, std::memory_order_release);
 }
 
 // Writes the quarterly redemption batch's CSV (UTF-8, split by individual attribution)
@@ -362,7 +468,17 @@ void Pipeline::Impl::start_threads() {
   ring_mask = ring_size - 1;
   unit_cursors = std::vector<Cursor>(engine->unit_count());
 
+  if (options.stage_threads == 0) journal->set_on_durable([this](Seq, const Digest&) { doorbell.ring(); });
   journal->start();
+  if (options.stage_threads == 0) {
+    fused = true;
+    fused_batch.resize(options.batch_commands_max);
+    for (size_t unit = 0; unit < engine->unit_count(); ++unit) fused_units.push_back(unit);
+    threads.emplace_back([this] { fused_loop(); });
+    log->info("started: mode=fused units={} ring_slots={} durability={}", engine->unit_count(), ring_size,
+              options.durability_sync ? "sync" : "async");
+    return;
+  }
   threads.emplace_back([this] { sequencer_loop(); });
 
   // Stage units are dealt to the stage threads round-robin; each thread keeps stage order.
@@ -372,7 +488,7 @@ void Pipeline::Impl::start_threads() {
   for (auto& units : assignment) threads.emplace_back([this, units] { stage_loop(units); });
   threads.emplace_back([this] { responder_loop(); });
 
-  log->info("started: stage_threads={} units={} ring_slots={} wait={} durability={}", stage_threads,
+  log->info("started: mode=staged stage_threads={} units={} ring_slots={} wait={} durability={}", stage_threads,
             engine->unit_count(), ring_size, static_cast<int>(options.wait), options.durability_sync ? "sync" : "async");
 }
 
@@ -399,6 +515,7 @@ bool Pipeline::submit(SessionPort* port, Command command) {
   if (port != nullptr) port->in_flight.fetch_add(1, std::memory_order_acq_rel);
   impl_->submitted.fetch_add(1, std::memory_order_acq_rel);
   impl_->ingress.enqueue(Ingress{port, std::move(command)});
+  if (impl_->fused) impl_->doorbell.ring();
   return true;
 }
 
@@ -407,6 +524,7 @@ void Pipeline::set_event_listener(EventListener* listener) { impl_->listener.sto
 void Pipeline::stop() {
   if (!impl_ || impl_->threads.empty()) return;
   impl_->stopping.store(true, std::memory_order_release);
+  impl_->doorbell.ring();
   for (auto& thread : impl_->threads) thread.join();
   impl_->threads.clear();
   impl_->journal->close();

@@ -26,8 +26,11 @@ struct Options {
   uint64_t segment_bytes = 64ull << 20;
   uint32_t ledger_shards = 1;
   uint32_t market_shards = 1;
-  WaitStrategy wait = WaitStrategy::yield;
-  uint32_t stage_threads = 1;                // threads running the engine's units (precheck, market, ledger)
+  WaitStrategy wait = WaitStrategy::block;  // staged mode: how idle threads wait
+  // 0 (fused): one thread sequences, applies every unit and responds, beside the journal
+  // writer; the fit for small hosts. N > 0 (staged): a sequencer, N threads running the
+  // engine's units (precheck, market, ledger) and a responder.
+  uint32_t stage_threads = 0;
   uint32_t ring_slots = 65536;               // sequenced commands in flight between stages
   uint32_t batch_commands_max = 4096;        // commands the sequencer takes per journal batch
   int64_t tick_interval_ms = 100;            // sequenced time ticks; 0 turns the timer off

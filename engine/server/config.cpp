@@ -94,7 +94,7 @@ void load_engine(const toml::table& table, const std::filesystem::path& file, Da
   read_int(table, "engine", "async_sync_interval_ms", 1, 60'000, file, options.async_sync_interval_ms);
   read_int(table, "engine", "ledger_shards", 1, 256, file, options.ledger_shards);
   read_int(table, "engine", "market_shards", 1, 256, file, options.market_shards);
-  read_int(table, "engine", "stage_threads", 1, 256, file, options.stage_threads);
+  read_int(table, "engine", "stage_threads", 0, 256, file, options.stage_threads);
   read_int(table, "engine", "tick_interval_ms", 0, 60'000, file, options.tick_interval_ms);
   if (const toml::node* node = table.get("truncate_damaged_journal")) {
     const auto value = node->value<bool>();

@@ -13,7 +13,7 @@ struct Flags {
   std::string config_file, data_dir, address, durability, wait, rules_file, categories_file, log_level;
   int port = 0;
   int metrics_port = 0;
-  uint32_t io_threads = 1, ledger_shards = 1, market_shards = 1, stage_threads = 1;
+  uint32_t io_threads = 1, ledger_shards = 1, market_shards = 1, stage_threads = 0;
   int64_t tick_interval_ms = 0;
   std::vector<std::string> tokens;
   bool truncate_damaged_journal = false;
@@ -63,7 +63,7 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, DaemonC
   app.add_option("--io-threads", flags.io_threads, "Gateway I/O threads")->check(CLI::Range(1, 64));
   app.add_option("--ledger-shards", flags.ledger_shards, "Ledger shards")->check(CLI::Range(1, 256));
   app.add_option("--market-shards", flags.market_shards, "Market shards")->check(CLI::Range(1, 256));
-  app.add_option("--stage-threads", flags.stage_threads, "Threads running the engine's stages")->check(CLI::Range(1, 256));
+  app.add_option("--stage-threads", flags.stage_threads, "Threads running the engine's stages; 0 runs sequencing, stages and responses on one thread")->check(CLI::Range(0, 256));
   app.add_option("--tick-interval-ms", flags.tick_interval_ms, "Sequenced time tick interval in ms; 0 turns ticks off")
       ->check(CLI::Range(0, 60'000));
   app.add_option("--token", flags.tokens, "Access token as TOKEN:ROLE[:ACCOUNT,...]; ROLE is trader, market_data or admin");

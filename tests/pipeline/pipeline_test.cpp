@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -26,17 +27,22 @@ constexpr AccountId kOperator{16};
 
 fs::path config_file(const char* name) { return fs::path(JUBIAN_SOURCE_DIR) / "config" / name; }
 
-class PipelineTest : public ::testing::Test {
+// Every pipeline test runs in both threading modes: fused (stage_threads 0, the default)
+// and staged (a sequencer, stage threads and a responder).
+class PipelineTest : public ::testing::TestWithParam<uint32_t> {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("jubian-pipeline-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(name.begin(), name.end(), '/', '-');
+    dir_ = fs::temp_directory_path() / ("jubian-pipeline-" + std::to_string(::getpid()) + "-" + name);
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  pipeline::Options options(uint32_t ledger_shards = 1, uint32_t stage_threads = 1) const {
+  // `staged_threads` applies in staged mode only; fused mode always has one engine thread.
+  pipeline::Options options(uint32_t ledger_shards = 1, uint32_t staged_threads = 1) const {
+    const uint32_t stage_threads = GetParam() == 0 ? 0 : staged_threads;
     pipeline::Options o;
     o.data_dir = dir_;
     o.rules_file = config_file("rules.toml");
@@ -106,7 +112,7 @@ Command spend(uint64_t account, Points amount, uint64_t request) {
   return Command{AccountId{account}, RequestId{request}, body};
 }
 
-TEST_F(PipelineTest, AcknowledgedCommandsSurviveRestart) {
+TEST_P(PipelineTest, AcknowledgedCommandsSurviveRestart) {
   Digest before{};
   {
     Pipeline pipeline(options());
@@ -125,12 +131,12 @@ TEST_F(PipelineTest, AcknowledgedCommandsSurviveRestart) {
   EXPECT_EQ(reopened.recovery().last_seq, 11u);
 }
 
-TEST_F(PipelineTest, SecondPipelineOnSameDataDirIsRejected) {
+TEST_P(PipelineTest, SecondPipelineOnSameDataDirIsRejected) {
   Pipeline first(options());
   EXPECT_THROW(Pipeline second(options()), std::runtime_error);
 }
 
-TEST_F(PipelineTest, RecoveryWithoutSnapshotReplaysWholeJournal) {
+TEST_P(PipelineTest, RecoveryWithoutSnapshotReplaysWholeJournal) {
   Digest before{};
   {
     auto o = options();
@@ -148,7 +154,7 @@ TEST_F(PipelineTest, RecoveryWithoutSnapshotReplaysWholeJournal) {
   EXPECT_EQ(reopened.recovery().state_hash, before);
 }
 
-TEST_F(PipelineTest, RetriedRequestReturnsOriginalReplyAlsoAfterRestart) {
+TEST_P(PipelineTest, RetriedRequestReturnsOriginalReplyAlsoAfterRestart) {
   Reply original;
   {
     Pipeline pipeline(options());
@@ -169,7 +175,7 @@ TEST_F(PipelineTest, RetriedRequestReturnsOriginalReplyAlsoAfterRestart) {
   EXPECT_EQ(client.call(award_contract(100, 60'000'00, 2)).code, ResultCode::request_conflict);
 }
 
-TEST_F(PipelineTest, RejectedCommandsReplayToSameRejection) {
+TEST_P(PipelineTest, RejectedCommandsReplayToSameRejection) {
   Digest before{};
   {
     Pipeline pipeline(options());
@@ -191,7 +197,7 @@ TEST_F(PipelineTest, RejectedCommandsReplayToSameRejection) {
 
 // Several producers spend from one unit's balance at once; the ledger must accept
 // exactly as many spends as the balance covers, whatever the interleaving.
-TEST_F(PipelineTest, ConcurrentSpendsNeverOverdraw) {
+TEST_P(PipelineTest, ConcurrentSpendsNeverOverdraw) {
   Pipeline pipeline(options(2, 2));
   Client setup(pipeline);
   ASSERT_EQ(setup.call(register_unit(100, 1)).code, ResultCode::ok);  // 5,000 register points
@@ -249,7 +255,7 @@ TEST(RequestWindow, ForgetsOldestKeyFirst) {
 }
 
 // One journal replayed by engines with 1, 2 and 4 ledger shards ends in one state hash.
-TEST_F(PipelineTest, ReplayGivesSameHashForAnyShardCount) {
+TEST_P(PipelineTest, ReplayGivesSameHashForAnyShardCount) {
   {
     Pipeline pipeline(options());
     Client client(pipeline);
@@ -289,4 +295,46 @@ TEST_F(PipelineTest, ReplayGivesSameHashForAnyShardCount) {
 }
 
 }  // namespace
+// A ring far smaller than the load: the sequencer must wait for slots to be freed (in
+// fused mode it frees them itself) and every command is still answered in order.
+TEST_P(PipelineTest, SmallRingAnswersEveryCommand) {
+  auto o = options();
+  o.ring_slots = 8;
+  Pipeline pipeline(o);
+  Client client(pipeline);
+  ASSERT_EQ(client.call(register_unit(100, 1)).code, ResultCode::ok);
+  constexpr uint64_t kAwards = 2000;
+  for (uint64_t request = 2; request < 2 + kAwards; ++request) client.send(award_contract(100, 1'000'00, request));
+  Seq previous = 0;
+  for (uint64_t i = 0; i < kAwards; ++i) {
+    const Response response = client.next();
+    EXPECT_EQ(response.request_id.value, 2 + i);
+    EXPECT_EQ(response.reply.code, ResultCode::ok);
+    EXPECT_GT(response.reply.seq, previous);
+    previous = response.reply.seq;
+  }
+}
+
+// A retry inside one batch, and a retry long after, both get the original reply.
+TEST_P(PipelineTest, RetryInSameBatchGetsOriginalReply) {
+  Pipeline pipeline(options());
+  Client client(pipeline);
+  ASSERT_EQ(client.call(register_unit(100, 1)).code, ResultCode::ok);
+  client.send(award_contract(100, 1'000'00, 2));
+  client.send(award_contract(100, 1'000'00, 2));
+  const Response first = client.next();
+  const Response retry = client.next();
+  ASSERT_EQ(first.reply.code, ResultCode::ok);
+  EXPECT_EQ(retry.reply.seq, first.reply.seq);
+  EXPECT_EQ(retry.reply.values, first.reply.values);
+  for (uint64_t request = 3; request < 500; ++request) client.send(award_contract(100, 1'000'00, request));
+  for (uint64_t request = 3; request < 500; ++request) client.next();
+  EXPECT_EQ(client.call(award_contract(100, 1'000'00, 2)).seq, first.reply.seq);
+}
+
+INSTANTIATE_TEST_SUITE_P(Mode, PipelineTest, ::testing::Values(0u, 1u),
+                         [](const ::testing::TestParamInfo<uint32_t>& info) {
+                           return std::string(info.param == 0 ? "fused" : "staged");
+                         });
+
 }  // namespace jubian
