@@ -1,18 +1,17 @@
 // End-to-end gateway benchmark: starts jubiand (sync durability, temporary data
-// directory), then measures over loopback TCP
+// directory), registers the accounts, then measures over loopback TCP
 //   1. throughput: commands per second from N pipelined connections (closed loop,
 //      `window` commands in flight per connection);
 //   2. latency: acknowledgement latency percentiles at a fixed offered rate (open loop:
-//      each command has a scheduled send time, and latency counts from that time, so a
-//      stalled server cannot hide its queueing delay).
-// Every command is register_unit for a fresh account, a journaled state change.
+//      each command has a due time, and latency counts from that time, so a stalled
+//      server cannot hide its queueing delay).
+// The commands are the award-and-spend ledger stream: even connections send awards as
+// the admin, odd ones spend 10 points as the account's trader. One client thread drives
+// every connection (bench/load_stream.hpp).
 //
-//   bench-gateway [--connections 16] [--window 64] [--commands 20000] [--rate 50000]
-//                 [--seconds 5] [--jubiand PATH]
+//   bench-gateway [--connections 16] [--window 64] [--commands 20000] [--accounts 10000]
+//                 [--rate 50000] [--seconds 5] [--jubiand PATH] [--server-arg FLAG ...]
 // Run it from the repository root, which holds config/rules.toml and config/categories.tsv.
-// NOTE: with 16 connections x window 64 x 2,000 commands the run stalled and printed
-// nothing within 60 s on a 2-core machine, while 4 x 16 x 1,000 completed; the cause
-// (gateway, pipeline or this client) is not yet found.
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -30,8 +29,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "api/client.hpp"
-#include "api/command_text.hpp"
+#include "api/protocol.hpp"
+#include "bench/load_stream.hpp"
 
 extern char** environ;
 
@@ -40,12 +39,17 @@ namespace {
 using namespace jubian;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kToken = "bench-admin";
+using bench::LoadStream;
+constexpr uint64_t kAccountBase = 3'000'000;
+constexpr Points kSpendPoints = 10;
+constexpr const char* kAdminToken = "bench-admin";
+constexpr const char* kTraderToken = "bench-trader";
 
 struct Settings {
   uint32_t connections = 16;
   uint32_t window = 64;
   uint32_t commands = 20'000;  // per connection, throughput phase
+  uint32_t accounts = 10'000;
   uint32_t rate = 50'000;      // commands per second over all connections, latency phase
   uint32_t seconds = 5;        // latency phase duration
   std::string jubiand;
@@ -54,11 +58,13 @@ struct Settings {
 
 // Starts jubiand on port 0 and returns its pid and port.
 std::pair<pid_t, uint16_t> start_daemon(const std::string& binary, const std::filesystem::path& data_dir,
-                                       const std::vector<std::string>& extra) {
+                                       const Settings& s) {
+  std::string trader = std::string(kTraderToken) + ":trader:";
+  for (uint32_t i = 0; i < s.accounts; ++i) trader += (i == 0 ? "" : ",") + std::to_string(kAccountBase + i);
   std::vector<std::string> args = {binary, "--data-dir", data_dir.string(), "--port", "0", "--metrics-port", "-1",
-                                   "--durability", "sync", "--token", std::string(kToken) + ":admin",
-                                   "--log-level", "warn"};
-  args.insert(args.end(), extra.begin(), extra.end());
+                                   "--durability", "sync", "--token", std::string(kAdminToken) + ":admin",
+                                   "--token", trader, "--log-level", "warn"};
+  args.insert(args.end(), s.server_args.begin(), s.server_args.end());
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -80,82 +86,52 @@ std::pair<pid_t, uint16_t> start_daemon(const std::string& binary, const std::fi
   return {pid, static_cast<uint16_t>(std::stoi(line.substr(at + 6)))};
 }
 
-Command register_unit(uint64_t account) {
-  Command command;
-  const std::vector<std::string> arguments = {"account=" + std::to_string(account), "kind=1"};
-  if (auto problem = api::build_command("register_unit", arguments, command)) throw std::runtime_error(*problem);
-  return command;
+
+AccountId account_of(uint64_t index, const Settings& s) { return AccountId{kAccountBase + index % s.accounts}; }
+
+// The award-and-spend ledger stream: stream c sends awards (admin) when c is even and
+// spends (trader) when c is odd, each to accounts in turn. Request ids are unique per
+// phase and stream, so no command is taken for a retry.
+LoadStream::MakeCommand ledger_stream(const Settings& s, uint32_t phase, uint32_t stream) {
+  const uint64_t base = (uint64_t{phase} << 48) | (uint64_t{stream} << 32);
+  return [&s, base, stream](uint64_t i) {
+    const uint64_t request = base + i + 1;
+    const AccountId account = account_of(i * s.connections + stream, s);
+    if (stream % 2 == 0)
+      return Command{AccountId{}, RequestId{request},
+                     ledger::Award{ledger::RuleId::challenge_project, account, AccountId{}, 0, request, 0, 0}};
+    return Command{account, RequestId{request}, ledger::Spend{kSpendPoints, ledger::UseCode::service, request}};
+  };
 }
 
-// Closed loop: each connection keeps `window` commands in flight.
-double measure_throughput(uint16_t port, const Settings& s) {
-  std::atomic<uint64_t> failures{0};
+struct PhaseResult {
+  double seconds = 0;
+  uint64_t answered = 0;
+  uint64_t rejected = 0;
+  std::vector<double> latencies_us;  // sorted; open loop only
+};
+
+// Runs `streams` connections on one thread until each has sent `per_stream` commands.
+PhaseResult run_phase(uint16_t port, uint32_t streams, const std::function<LoadStream::Settings(uint32_t)>& settings_of,
+                      const std::function<LoadStream::MakeCommand(uint32_t)>& make_of) {
+  boost::asio::io_context io;
+  const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"), port);
+  std::vector<std::unique_ptr<LoadStream>> connections;
+  for (uint32_t c = 0; c < streams; ++c) connections.push_back(std::make_unique<LoadStream>(io, settings_of(c), make_of(c)));
   const auto started = Clock::now();
-  std::vector<std::thread> threads;
-  for (uint32_t c = 0; c < s.connections; ++c) {
-    threads.emplace_back([&, c] {
-      api::Client client;
-      client.connect("127.0.0.1", port);
-      client.login(kToken);
-      std::vector<uint64_t> ids;
-      size_t next_await = 0;
-      for (uint32_t i = 0; i < s.commands; ++i) {
-        if (ids.size() - next_await == s.window) {
-          if (client.await(ids[next_await++]).reply.code != ResultCode::ok) ++failures;
-        }
-        ids.push_back(client.send(register_unit(1'000'000ull * (c + 1) + i)));
-      }
-      while (next_await < ids.size()) {
-        if (client.await(ids[next_await++]).reply.code != ResultCode::ok) ++failures;
-      }
-    });
+  for (auto& connection : connections) connection->start(endpoint, started + std::chrono::milliseconds(20));
+  io.run();
+  PhaseResult result;
+  result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  for (const auto& connection : connections) {
+    if (connection->failed()) throw std::runtime_error("a connection failed or was closed by the server");
+    result.answered += connection->answered();
+    result.rejected += connection->rejected();
+    result.latencies_us.insert(result.latencies_us.end(), connection->latencies_us().begin(),
+                               connection->latencies_us().end());
   }
-  for (auto& thread : threads) thread.join();
-  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  if (failures != 0) fmt::print("throughput: {} commands were not ok\n", failures.load());
-  return static_cast<double>(s.connections) * s.commands / seconds;
-}
-
-// Open loop: connection c sends on a fixed schedule and collects responses in between.
-std::vector<double> measure_latency(uint16_t port, const Settings& s) {
-  std::vector<std::vector<double>> per_thread(s.connections);
-  const double interval_s = static_cast<double>(s.connections) / s.rate;
-  const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval_s));
-  const uint64_t per_connection = static_cast<uint64_t>(s.rate) * s.seconds / s.connections;
-  std::vector<std::thread> threads;
-  for (uint32_t c = 0; c < s.connections; ++c) {
-    threads.emplace_back([&, c] {
-      api::Client client;
-      client.connect("127.0.0.1", port);
-      client.login(kToken);
-      std::unordered_map<uint64_t, Clock::time_point> scheduled;
-      std::vector<protocol::ResponseMessage> responses;
-      const auto start = Clock::now() + std::chrono::milliseconds(50);
-      uint64_t sent = 0;
-      while (sent < per_connection || !scheduled.empty()) {
-        const auto now = Clock::now();
-        while (sent < per_connection && start + interval * sent <= now) {
-          const auto id = client.send(register_unit(100'000'000ull * (c + 1) + sent));
-          scheduled.emplace(id, start + interval * sent);
-          ++sent;
-        }
-        client.collect_responses(std::chrono::milliseconds(1), responses);
-        const auto received = Clock::now();
-        for (const auto& response : responses) {
-          const auto found = scheduled.find(response.request_id.value);
-          if (found == scheduled.end()) continue;
-          per_thread[c].push_back(std::chrono::duration<double, std::micro>(received - found->second).count());
-          scheduled.erase(found);
-        }
-        responses.clear();
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  std::vector<double> all;
-  for (auto& samples : per_thread) all.insert(all.end(), samples.begin(), samples.end());
-  std::sort(all.begin(), all.end());
-  return all;
+  std::sort(result.latencies_us.begin(), result.latencies_us.end());
+  return result;
 }
 
 double percentile(const std::vector<double>& sorted, double p) {
@@ -174,9 +150,10 @@ int main(int argc, char** argv) {
   Settings s;
   s.jubiand = default_jubiand();
   CLI::App app{"bench-gateway: end-to-end throughput and acknowledgement latency of jubiand over loopback"};
-  app.add_option("--connections", s.connections, "Client connections")->check(CLI::Range(1, 1024));
+  app.add_option("--connections", s.connections, "Client connections (even ones award, odd ones spend)")->check(CLI::Range(2, 1024));
   app.add_option("--window", s.window, "Commands in flight per connection (throughput phase)")->check(CLI::Range(1, 1024));
   app.add_option("--commands", s.commands, "Commands per connection (throughput phase)");
+  app.add_option("--accounts", s.accounts, "Accounts registered before timing")->check(CLI::Range(1, 100'000));
   app.add_option("--rate", s.rate, "Offered commands per second over all connections (latency phase)")->check(CLI::Range(1, 10'000'000));
   app.add_option("--seconds", s.seconds, "Duration of the latency phase in seconds");
   app.add_option("--jubiand", s.jubiand, "Path of the jubiand binary (default: beside this program)");
@@ -186,16 +163,41 @@ int main(int argc, char** argv) {
 
   const auto data_dir = std::filesystem::temp_directory_path() / ("jubian-bench-gateway-" + std::to_string(getpid()));
   std::filesystem::remove_all(data_dir);
-  const auto [pid, port] = start_daemon(s.jubiand, data_dir, s.server_args);
+  const auto [pid, port] = start_daemon(s.jubiand, data_dir, s);
   int exit_code = 0;
   try {
-    const double per_second = measure_throughput(port, s);
-    fmt::print("throughput: connections={} window={} commands={} durability=sync commands_per_second={:.0f}\n",
-               s.connections, s.window, s.connections * s.commands, per_second);
-    const auto latencies = measure_latency(port, s);
-    fmt::print("latency: offered_per_second={} samples={} p50_us={:.0f} p99_us={:.0f} p999_us={:.0f} max_us={:.0f}\n",
-               s.rate, latencies.size(), percentile(latencies, 0.50), percentile(latencies, 0.99),
-               percentile(latencies, 0.999), latencies.empty() ? 0.0 : latencies.back());
+    // Setup, untimed: one connection registers every account.
+    run_phase(port, 1, [&](uint32_t) { return LoadStream::Settings{kAdminToken, s.accounts, 256}; },
+              [&](uint32_t) -> LoadStream::MakeCommand {
+                return [&](uint64_t i) {
+                  return Command{AccountId{}, RequestId{i + 1},
+                                 ledger::RegisterUnit{account_of(i, s), ledger::UnitKind::enterprise}};
+                };
+              });
+
+    const auto token_of = [](uint32_t c) { return std::string(c % 2 == 0 ? kAdminToken : kTraderToken); };
+    const PhaseResult throughput = run_phase(
+        port, s.connections, [&](uint32_t c) { return LoadStream::Settings{token_of(c), s.commands, s.window}; },
+        [&](uint32_t c) { return ledger_stream(s, 1, c); });
+    fmt::print("throughput: connections={} window={} commands={} durability=sync commands_per_second={:.0f} rejected={}\n",
+               s.connections, s.window, throughput.answered, static_cast<double>(throughput.answered) / throughput.seconds,
+               throughput.rejected);
+
+    const uint64_t per_connection = static_cast<uint64_t>(s.rate) * s.seconds / s.connections;
+    const auto interval = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(static_cast<double>(s.connections) / s.rate));
+    const PhaseResult latency = run_phase(
+        port, s.connections,
+        [&](uint32_t c) {
+          LoadStream::Settings settings{token_of(c), per_connection, 0, interval};
+          return settings;
+        },
+        [&](uint32_t c) { return ledger_stream(s, 2, c); });
+    const auto& samples = latency.latencies_us;
+    fmt::print("latency: offered_per_second={} achieved_per_second={:.0f} samples={} p50_us={:.0f} p99_us={:.0f} "
+               "p999_us={:.0f} max_us={:.0f}\n",
+               s.rate, static_cast<double>(latency.answered) / latency.seconds, samples.size(), percentile(samples, 0.50),
+               percentile(samples, 0.99), percentile(samples, 0.999), samples.empty() ? 0.0 : samples.back());
   } catch (const std::exception& error) {
     fmt::print(stderr, "bench-gateway: {}\n", error.what());
     exit_code = 1;

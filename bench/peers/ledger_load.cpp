@@ -19,6 +19,7 @@
 
 #include "api/client.hpp"
 #include "api/protocol.hpp"
+#include "bench/load_stream.hpp"
 
 namespace {
 
@@ -30,7 +31,6 @@ constexpr uint64_t kAccountBase = 2'000'000;
 constexpr uint64_t kRequestBase = 1ull << 33;
 constexpr Points kSpendPoints = 10;
 constexpr size_t kSetupWindow = 512;
-constexpr size_t kReadBytes = 64 * 1024;
 
 struct Settings {
   std::string host = "127.0.0.1";
@@ -60,84 +60,16 @@ void register_accounts(const Settings& settings) {
   for (const uint64_t id : in_flight) (void)client.await(id);
 }
 
-// One pipelined connection: keeps `depth` commands unanswered until its share is sent.
-struct Stream {
-  Stream(asio::io_context& io, const Settings& s, uint32_t stream_index)
-      : settings(s), index(stream_index), socket(io), decoder(1u << 20), buffer(kReadBytes) {}
-
-  bool awards() const { return index % 2 == 0; }
-
-  void start(const tcp::endpoint& endpoint) {
-    socket.connect(endpoint);
-    socket.set_option(tcp::no_delay(true));
-    protocol::append_login(out, 1, awards() ? settings.admin_token : settings.trader_token);
-    write();
-    read();
+// The i-th command of stream `index`: awards from even streams, spends from odd ones.
+Command stream_command(const Settings& settings, uint32_t index, uint64_t i) {
+  const uint64_t n = i * settings.connections + index;
+  const AccountId account = account_of(n, settings);
+  if (index % 2 == 0) {
+    return Command{AccountId{}, RequestId{kRequestBase + n},
+                   ledger::Award{ledger::RuleId::challenge_project, account, AccountId{}, 0, kRequestBase + n, 0, 0}};
   }
-
-  void refill() {
-    while (in_flight < settings.depth && next < settings.commands) {
-      const uint64_t i = next;
-      next += settings.connections;
-      const AccountId account = account_of(i, settings);
-      if (awards()) {
-        protocol::append_command(out, Command{AccountId{}, RequestId{kRequestBase + i},
-                                              ledger::Award{ledger::RuleId::challenge_project, account, AccountId{}, 0,
-                                                            kRequestBase + i, 0, 0}});
-      } else {
-        protocol::append_command(out, Command{account, RequestId{kRequestBase + i},
-                                              ledger::Spend{kSpendPoints, ledger::UseCode::service, i}});
-      }
-      ++in_flight;
-    }
-    write();
-  }
-
-  void write() {
-    if (writing_active || out.empty()) return;
-    writing_active = true;
-    writing.swap(out);
-    asio::async_write(socket, asio::buffer(writing), [this](const boost::system::error_code& error, size_t) {
-      writing_active = false;
-      writing.clear();
-      if (!error) write();
-    });
-  }
-
-  void read() {
-    socket.async_read_some(asio::buffer(buffer), [this](const boost::system::error_code& error, size_t bytes) {
-      if (error) return;
-      std::span<const uint8_t> input(buffer.data(), bytes);
-      while (auto frame = decoder.next(input)) on_frame(*frame);
-      if (!done()) read();
-    });
-  }
-
-  void on_frame(const protocol::Frame& frame) {
-    const auto type = static_cast<protocol::MessageType>(frame.header.type);
-    if (type == protocol::MessageType::login_reply) return refill();
-    if (type != protocol::MessageType::response) return;
-    protocol::ResponseMessage response;
-    if (!protocol::decode_response(frame.body, frame.header.flags, response)) return;
-    --in_flight;
-    ++answered;
-    if (response.reply.code != ResultCode::ok) ++rejected;
-    refill();
-  }
-
-  bool done() const { return next >= settings.commands && in_flight == 0; }
-
-  const Settings& settings;
-  uint32_t index;
-  tcp::socket socket;
-  protocol::FrameDecoder decoder;
-  std::vector<uint8_t> buffer, out, writing;
-  bool writing_active = false;
-  uint64_t next = 0;
-  uint32_t in_flight = 0;
-  uint64_t answered = 0;
-  uint64_t rejected = 0;
-};
+  return Command{account, RequestId{kRequestBase + n}, ledger::Spend{kSpendPoints, ledger::UseCode::service, n}};
+}
 
 }  // namespace
 
@@ -165,20 +97,23 @@ int main(int argc, char** argv) {
     register_accounts(settings);
     asio::io_context io;
     const tcp::endpoint endpoint(asio::ip::make_address(settings.host), settings.port);
-    std::vector<std::unique_ptr<Stream>> streams;
+    std::vector<std::unique_ptr<bench::LoadStream>> streams;
     for (uint32_t i = 0; i < settings.connections; ++i) {
-      streams.push_back(std::make_unique<Stream>(io, settings, i));
-      streams.back()->next = i;
+      // Stream i sends commands i, i + connections, ... of the whole stream.
+      const uint64_t share = settings.commands / settings.connections + (i < settings.commands % settings.connections);
+      bench::LoadStream::Settings stream{i % 2 == 0 ? settings.admin_token : settings.trader_token, share, settings.depth};
+      streams.push_back(std::make_unique<bench::LoadStream>(
+          io, stream, [&settings, i](uint64_t n) { return stream_command(settings, i, n); }));
     }
     const auto started = std::chrono::steady_clock::now();
-    for (auto& stream : streams) stream->start(endpoint);
+    for (auto& stream : streams) stream->start(endpoint, started);
     io.run();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     uint64_t answered = 0, rejected = 0;
     for (const auto& stream : streams) {
-      answered += stream->answered;
-      rejected += stream->rejected;
+      answered += stream->answered();
+      rejected += stream->rejected();
     }
     fmt::print(R"({{"commands":{},"seconds":{:.3f},"commands_per_second":{:.0f},"rejected":{}}})" "\n", answered, seconds,
                static_cast<double>(answered) / seconds, rejected);

@@ -37,7 +37,14 @@ struct AccountFieldCheck {
 
 }  // namespace
 
-Precheck::Precheck(const ledger::RuleTable& rules, size_t window) : window_(window), directory_(rules, 0, 1) {}
+// The table is sized for the whole window up front: growing a table of a million keys
+// rehashes it on the engine thread, which stalls every command behind it.
+Precheck::Precheck(const ledger::RuleTable& rules, size_t window) : window_(window), directory_(rules, 0, 1) {
+  // One more than the window, because a new key is inserted before the oldest leaves.
+  // A load factor of 0.7 lets a window of 2^20 keys fit 2^21 buckets.
+  requests_.max_load_factor(0.7f);
+  requests_.reserve(window + 1);
+}
 
 uint64_t Precheck::body_digest(const Command& command, std::span<const uint8_t> encoded_body) {
   return XXH3_64bits_withSeed(encoded_body.data(), encoded_body.size(), command.type());

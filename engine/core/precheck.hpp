@@ -87,7 +87,7 @@ class ReplyLog {
  public:
   // Keeps the replies of the newest `window` keys, the same keys Precheck remembers,
   // under the same ordinals.
-  explicit ReplyLog(size_t window) : window_(window) {}
+  explicit ReplyLog(size_t window) : window_(window) { ring_.reserve(window); }
 
   // Stores the reply of the command that Precheck gave `ordinal`; ordinals arrive in order.
   void record(uint64_t ordinal, const Command& command, const Reply& reply);

@@ -33,9 +33,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include <tsl/robin_map.h>
-
 #include "engine/common/context.hpp"
+#include "engine/common/sharded_map.hpp"
 #include "engine/common/sha256.hpp"
 #include "engine/ledger/codes.hpp"
 #include "engine/ledger/commands.hpp"
@@ -264,7 +263,7 @@ class Ledger {
   std::vector<Account> accounts_;
   FlatIndex index_;
   std::array<Points, kSystemAccountCount> system_{};
-  tsl::robin_map<CapKey, Points, CapKeyHash> caps_;
+  ShardedMap<CapKey, Points, CapKeyHash> caps_;  // grows with every award event, so sharded
   // NOTE: settled holds stay as tombstones so a late post gets hold_posted or
   // hold_voided; nothing prunes them yet.
   std::unordered_map<HoldKey, Hold, HoldKeyHash> holds_;

@@ -19,7 +19,12 @@ size_t Ledger::CapKeyHash::operator()(const CapKey& key) const noexcept {
   uint64_t h = key.account * 0x9E3779B97F4A7C15ULL;
   h ^= (key.scope + 0x632BE59BD9B4E019ULL + (h << 6) + (h >> 2));
   h ^= (static_cast<uint64_t>(key.rule) << 8 | key.side) * 0xC2B2AE3D27D4EB4FULL;
-  return static_cast<size_t>(h ^ (h >> 31));
+  // Finalizer, so that every field reaches both the low bits (the table index) and the
+  // top bits (the shard).
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDULL;
+  h ^= h >> 33;
+  return static_cast<size_t>(h);
 }
 
 void Ledger::for_each_cap(const std::function<void(Points cap, Points used)>& f) const {
