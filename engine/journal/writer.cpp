@@ -81,6 +81,7 @@ void Journal::writer_loop() {
 
     if (!w.group.empty()) {
       if (!write_group()) return;
+      groups_.fetch_add(1, std::memory_order_relaxed);
       w.group.clear();
     }
     const bool sync_due = std::chrono::steady_clock::now() - w.last_sync >= interval;
@@ -154,6 +155,7 @@ bool Journal::write_batch(size_t position, size_t bytes, uint32_t count) {
   }
 
   w.offset += total;
+  bytes_written_.fetch_add(total, std::memory_order_relaxed);
   w.header_pending = false;
   w.hash = header.chain_hash;
   w.written_seq = first + count - 1;
@@ -216,14 +218,32 @@ bool Journal::open_next_segment() {
 bool Journal::sync_segment() {
   auto& w = *writer_;
   if (!w.unsynced) return true;
+  const auto started = std::chrono::steady_clock::now();
   const int result = options_.fdatasync_fn ? options_.fdatasync_fn(w.fd) : ::fdatasync(w.fd);
   if (result != 0) {
     fail("fdatasync", std::strerror(errno));
     return false;
   }
+  const auto ns = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
+  size_t bucket = 0;
+  while (bucket < Stats::kSyncBucketsUs.size() && ns > Stats::kSyncBucketsUs[bucket] * 1000) ++bucket;
+  sync_buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
+  syncs_.fetch_add(1, std::memory_order_relaxed);
+  sync_ns_total_.fetch_add(ns, std::memory_order_relaxed);
   w.unsynced = false;
   w.last_sync = std::chrono::steady_clock::now();
   return true;
+}
+
+Stats Journal::stats() const {
+  Stats stats;
+  stats.syncs = syncs_.load(std::memory_order_relaxed);
+  stats.sync_ns_total = sync_ns_total_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < stats.sync_buckets.size(); ++i) stats.sync_buckets[i] = sync_buckets_[i].load(std::memory_order_relaxed);
+  stats.groups = groups_.load(std::memory_order_relaxed);
+  stats.bytes_written = bytes_written_.load(std::memory_order_relaxed);
+  return stats;
 }
 
 void Journal::publish() {

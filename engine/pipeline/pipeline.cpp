@@ -548,6 +548,8 @@ bool Pipeline::failed() const { return impl_->journal->failed(); }
 
 Seq Pipeline::last_applied() const { return impl_->applied.load(std::memory_order_acquire); }
 
+journal::Stats Pipeline::journal_stats() const { return impl_->journal->stats(); }
+
 uint64_t Pipeline::queue_depth() const { return impl_->submitted.load() - impl_->taken.load(); }
 
 Digest Pipeline::state_hash_after_stop() const { return impl_->engine->state_hash(); }

@@ -11,6 +11,7 @@
 
 #include "engine/common/sha256.hpp"
 #include "engine/core/command.hpp"
+#include "engine/journal/journal.hpp"
 #include "engine/pipeline/port.hpp"
 
 namespace jubian::pipeline {
@@ -72,6 +73,7 @@ class Pipeline {
   bool failed() const;              // the journal writer stopped on an I/O error
   Seq last_applied() const;
   uint64_t queue_depth() const;     // commands submitted and not yet sequenced
+  journal::Stats journal_stats() const;
 
   // The engine's state hash. Only valid after stop(); live sessions send state_hash.
   Digest state_hash_after_stop() const;

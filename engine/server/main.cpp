@@ -36,7 +36,7 @@ class PipelineSink final : public server::CommandSink {
   bool submit(pipeline::SessionPort* port, Command command) override { return pipeline_.submit(port, std::move(command)); }
 
   server::PipelineGauges gauges() const override {
-    return {pipeline_.queue_depth(), pipeline_.last_applied(), pipeline_.failed()};
+    return {pipeline_.queue_depth(), pipeline_.last_applied(), pipeline_.failed(), pipeline_.journal_stats()};
   }
 
  private:

@@ -61,7 +61,23 @@ std::string render_prometheus(const Metrics& m, const PipelineGauges& gauges) {
   gauge(out, "jubian_pipeline_last_applied_seq", "Sequence number of the last applied command.", gauges.last_applied);
   gauge(out, "jubian_pipeline_failed", "1 when the journal has failed and the server is stopping.",
         gauges.failed ? 1 : 0);
-  // TODO: journal fdatasync latency, once the pipeline exposes it.
+
+  const journal::Stats& j = gauges.journal;
+  counter(out, "jubian_journal_groups_total", "Journal commits written (one fdatasync each in sync mode).", j.groups);
+  counter(out, "jubian_journal_bytes_written_total", "Bytes written to journal segments.", j.bytes_written);
+  fmt::format_to(std::back_inserter(out),
+                 "# HELP jubian_journal_sync_seconds fdatasync latency of the journal writer.\n"
+                 "# TYPE jubian_journal_sync_seconds histogram\n");
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < journal::Stats::kSyncBucketsUs.size(); ++i) {
+    cumulative += j.sync_buckets[i];
+    fmt::format_to(std::back_inserter(out), "jubian_journal_sync_seconds_bucket{{le=\"{}\"}} {}\n",
+                   static_cast<double>(journal::Stats::kSyncBucketsUs[i]) / 1e6, cumulative);
+  }
+  fmt::format_to(std::back_inserter(out),
+                 "jubian_journal_sync_seconds_bucket{{le=\"+Inf\"}} {}\njubian_journal_sync_seconds_sum {}\n"
+                 "jubian_journal_sync_seconds_count {}\n",
+                 j.syncs, static_cast<double>(j.sync_ns_total) / 1e9, j.syncs);
   return out;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "engine/common/result.hpp"
+#include "engine/journal/journal.hpp"
 
 namespace jubian::server {
 
@@ -36,6 +37,7 @@ struct PipelineGauges {
   uint64_t queue_depth = 0;
   uint64_t last_applied = 0;
   bool failed = false;
+  journal::Stats journal;
 };
 
 // Renders every counter; `gauges` is called once per scrape.
