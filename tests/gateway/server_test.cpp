@@ -396,6 +396,8 @@ TEST_F(GatewayServer, MetricsEndpointServesPrometheusText) {
   EXPECT_NE(body.find("200 OK"), std::string::npos);
   EXPECT_NE(body.find("jubian_sessions_open 1"), std::string::npos) << body;
   EXPECT_NE(body.find("jubian_responses_total{code=\"0\",name=\"ok\"} 1"), std::string::npos) << body;
+  EXPECT_NE(body.find("# TYPE jubian_journal_sync_seconds histogram"), std::string::npos) << body;
+  EXPECT_NE(body.find("jubian_journal_sync_seconds_bucket{le=\"+Inf\"}"), std::string::npos) << body;
 }
 
 }  // namespace
