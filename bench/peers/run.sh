@@ -31,7 +31,7 @@ for program in jubiand jubian-ledger-load; do
 done
 if ! command -v redis-server > /dev/null || ! command -v redis-benchmark > /dev/null || ! ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1; then
   echo "run.sh: installing postgresql and redis-server from Debian" >&2
-  apt-get install -y postgresql redis-server redis-tools > /dev/null
+  apt-get update -qq && apt-get install -y postgresql redis-server redis-tools > /dev/null
 fi
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 

@@ -78,6 +78,11 @@ int lock_data_dir(const std::filesystem::path& data_dir) {
 
 }  // namespace
 
+// Fused mode: commands taken from the ingress queue per pass, and positions applied
+// between two looks at the journal's durable seq.
+constexpr uint64_t kFusedTakeMax = 512;
+constexpr uint64_t kFusedApplyChunk = 128;
+
 struct Pipeline::Impl {
   Options options;
   std::shared_ptr<spdlog::logger> log = logger("pipeline");
@@ -383,18 +388,23 @@ bool Pipeline::Impl::respond_position(uint64_t position) {
 // already sequences and applies the next; only acknowledgements wait for the sync.
 bool Pipeline::Impl::fused_step() {
   Waiter waiter(WaitStrategy::spin);  // never waits: this thread runs every unit, in stage order
-  // One ring slot stays free for a tick.
+  // One ring slot stays free for a tick. Small takes commit the journal sooner, so the
+  // writer syncs one group while this thread applies the next.
   const uint64_t in_ring = sequenced.next.load(std::memory_order_relaxed) - responded.next.load(std::memory_order_relaxed);
   const uint64_t room = ring_size - in_ring;
-  bool progressed = take_and_sequence(fused_batch, room > 1 ? room - 1 : 0);
+  bool progressed = take_and_sequence(fused_batch, std::min<uint64_t>(room > 1 ? room - 1 : 0, kFusedTakeMax));
 
+  // Applies in chunks and responds between them, so that a group the writer has made
+  // durable is acknowledged without waiting for a long apply.
   const uint64_t end = sequenced.next.load(std::memory_order_relaxed);
-  for (; fused_applied < end; ++fused_applied) {
-    apply_position(fused_applied, fused_units, fused_order, waiter);
-    progressed = true;
-  }
-  for (uint64_t position = responded.next.load(std::memory_order_relaxed); position < fused_applied; ++position) {
-    if (!respond_position(position)) break;
+  for (;;) {
+    for (uint64_t position = responded.next.load(std::memory_order_relaxed); position < fused_applied; ++position) {
+      if (!respond_position(position)) break;
+      progressed = true;
+    }
+    if (fused_applied == end) break;
+    const uint64_t chunk_end = std::min(end, fused_applied + kFusedApplyChunk);
+    for (; fused_applied < chunk_end; ++fused_applied) apply_position(fused_applied, fused_units, fused_order, waiter);
     progressed = true;
   }
   return progressed;
