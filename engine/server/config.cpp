@@ -15,9 +15,13 @@ using Known = std::set<std::string, std::less<>>;
 const Known kServerKeys = {"address", "port", "io_threads", "metrics_port", "log_level"};
 const Known kEngineKeys = {"data_dir", "durability", "async_sync_interval_ms", "ledger_shards", "market_shards",
                            "stage_threads", "wait", "tick_interval_ms", "rules_file", "categories_file",
-                           "truncate_damaged_journal"};
+                           "truncate_damaged_journal", "segment_bytes", "request_window"};
 const Known kLimitKeys = {"frame_body_bytes_max", "connections_max", "in_flight_max", "outbound_bytes_max",
                           "conflate_bytes", "event_pending_max", "login_timeout_ms", "subscriptions_max"};
+// Segments of 1 MiB still fit a 64 KiB frame's record; 16 GiB bounds preallocation.
+constexpr int64_t kSegmentBytesMin = 1ll << 20;
+constexpr int64_t kSegmentBytesMax = 16ll << 30;
+constexpr int64_t kRequestWindowMax = 1ll << 26;  // about 5 GiB of idempotency tables
 const Known kTokenKeys = {"token", "role", "accounts", "name"};
 
 [[noreturn]] void invalid(const std::filesystem::path& file, std::string_view key, std::string_view why) {
@@ -96,6 +100,8 @@ void load_engine(const toml::table& table, const std::filesystem::path& file, Da
   read_int(table, "engine", "market_shards", 1, 256, file, options.market_shards);
   read_int(table, "engine", "stage_threads", 0, 256, file, options.stage_threads);
   read_int(table, "engine", "tick_interval_ms", 0, 60'000, file, options.tick_interval_ms);
+  read_int(table, "engine", "segment_bytes", kSegmentBytesMin, kSegmentBytesMax, file, options.segment_bytes);
+  read_int(table, "engine", "request_window", 1, kRequestWindowMax, file, options.request_window);
   if (const toml::node* node = table.get("truncate_damaged_journal")) {
     const auto value = node->value<bool>();
     if (!value) invalid(file, "engine.truncate_damaged_journal", "expected true or false");
@@ -194,12 +200,12 @@ std::string describe(const DaemonConfig& config) {
   const auto& l = config.server.limits;
   return fmt::format(
       "config={} address={} port={} io_threads={} metrics_port={} data_dir={} durability={} ledger_shards={} "
-      "market_shards={} stage_threads={} tick_interval_ms={} rules={} categories={} tokens={} "
+      "market_shards={} stage_threads={} tick_interval_ms={} segment_bytes={} request_window={} rules={} categories={} tokens={} "
       "frame_body_bytes_max={} connections_max={} in_flight_max={} outbound_bytes_max={} login_timeout_ms={}",
       config.config_file.empty() ? "none" : config.config_file.string(), config.server.address, config.server.port,
       config.server.io_threads, config.server.metrics_port ? std::to_string(*config.server.metrics_port) : "off",
       p.data_dir.string(), p.durability_sync ? "sync" : "async", p.ledger_shards, p.market_shards, p.stage_threads,
-      p.tick_interval_ms, p.rules_file.string(), p.categories_file.string(), config.tokens.size(),
+      p.tick_interval_ms, p.segment_bytes, p.request_window, p.rules_file.string(), p.categories_file.string(), config.tokens.size(),
       l.frame_body_bytes_max, l.connections_max, l.in_flight_max, l.outbound_bytes_max, l.login_timeout_ms);
 }
 

@@ -15,6 +15,7 @@ struct Flags {
   int metrics_port = 0;
   uint32_t io_threads = 1, ledger_shards = 1, market_shards = 1, stage_threads = 0;
   int64_t tick_interval_ms = 0;
+  uint64_t segment_bytes = 0;
   std::vector<std::string> tokens;
   bool truncate_damaged_journal = false;
 };
@@ -38,6 +39,7 @@ void apply(const CLI::App& app, const Flags& flags, DaemonConfig& config) {
   if (given("--market-shards")) p.market_shards = flags.market_shards;
   if (given("--stage-threads")) p.stage_threads = flags.stage_threads;
   if (given("--tick-interval-ms")) p.tick_interval_ms = flags.tick_interval_ms;
+  if (given("--segment-bytes")) p.segment_bytes = flags.segment_bytes;
   if (given("--log-level")) config.log_level = flags.log_level;
   if (given("--truncate-damaged-journal")) p.truncate_damaged_journal = true;
   if (given("--metrics-port")) {
@@ -64,6 +66,8 @@ std::optional<int> parse_command_line(int argc, const char* const* argv, DaemonC
   app.add_option("--ledger-shards", flags.ledger_shards, "Ledger shards")->check(CLI::Range(1, 256));
   app.add_option("--market-shards", flags.market_shards, "Market shards")->check(CLI::Range(1, 256));
   app.add_option("--stage-threads", flags.stage_threads, "Threads running the engine's stages; 0 runs sequencing, stages and responses on one thread")->check(CLI::Range(0, 256));
+  app.add_option("--segment-bytes", flags.segment_bytes, "Preallocated size of each journal segment file in bytes")
+      ->check(CLI::Range(uint64_t{1} << 20, uint64_t{16} << 30));
   app.add_option("--tick-interval-ms", flags.tick_interval_ms, "Sequenced time tick interval in ms; 0 turns ticks off")
       ->check(CLI::Range(0, 60'000));
   app.add_option("--token", flags.tokens, "Access token as TOKEN:ROLE[:ACCOUNT,...]; ROLE is trader, market_data or admin");

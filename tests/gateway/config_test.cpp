@@ -65,6 +65,24 @@ TEST(DaemonConfig, OutOfRangeValueRejected) {
   EXPECT_THROW(load_config_file(bad_durability, config), std::runtime_error);
 }
 
+TEST(DaemonConfig, JournalAndWindowKeysLoad) {
+  auto config = default_config();
+  EXPECT_EQ(config.pipeline.stage_threads, 0u) << "fused mode by default";
+  const auto path = write_temp("jubiand-journal.toml",
+                               "[engine]\nsegment_bytes = 4194304\nrequest_window = 1000\nstage_threads = 2\n");
+  load_config_file(path, config);
+  EXPECT_EQ(config.pipeline.segment_bytes, 4u << 20);
+  EXPECT_EQ(config.pipeline.request_window, 1000u);
+  EXPECT_EQ(config.pipeline.stage_threads, 2u);
+
+  const char* argv[] = {"jubiand", "--segment-bytes", "2097152"};
+  ASSERT_FALSE(parse_command_line(static_cast<int>(std::size(argv)), argv, config).has_value());
+  EXPECT_EQ(config.pipeline.segment_bytes, 2u << 20);
+
+  const auto tiny = write_temp("jubiand-tiny-segment.toml", "[engine]\nsegment_bytes = 4096\n");
+  EXPECT_THROW(load_config_file(tiny, config), std::runtime_error);
+}
+
 TEST(DaemonConfig, DuplicateTokenRejected) {
   auto config = default_config();
   Grant grant;
