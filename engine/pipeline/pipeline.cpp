@@ -529,6 +529,19 @@ bool Pipeline::submit(SessionPort* port, Command command) {
   return true;
 }
 
+bool Pipeline::submit_batch(SessionPort* port, std::span<Command> commands) {
+  if (impl_->stopping.load(std::memory_order_acquire) || impl_->journal->failed()) return false;
+  if (commands.empty()) return true;
+  thread_local std::vector<Ingress> batch;
+  batch.clear();
+  for (Command& command : commands) batch.push_back(Ingress{port, std::move(command)});
+  if (port != nullptr) port->in_flight.fetch_add(static_cast<uint32_t>(batch.size()), std::memory_order_acq_rel);
+  impl_->submitted.fetch_add(batch.size(), std::memory_order_acq_rel);
+  impl_->ingress.enqueue_bulk(std::make_move_iterator(batch.begin()), batch.size());
+  if (impl_->fused) impl_->doorbell.ring();
+  return true;
+}
+
 void Pipeline::set_event_listener(EventListener* listener) { impl_->listener.store(listener); }
 
 void Pipeline::stop() {

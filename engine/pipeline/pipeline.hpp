@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "engine/common/sha256.hpp"
@@ -63,6 +64,9 @@ class Pipeline {
   // Enqueues a command from any thread. Returns false once stop() has begun or the
   // journal has failed, and then the caller sends the client its error itself.
   bool submit(SessionPort* port, Command command);
+  // Enqueues several commands of one session in order, with one wake of the engine
+  // thread. Moves from `commands`. Returns false, and enqueues none, as submit() would.
+  bool submit_batch(SessionPort* port, std::span<Command> commands);
 
   void set_event_listener(EventListener* listener);
 

@@ -34,6 +34,9 @@ class PipelineSink final : public server::CommandSink {
   explicit PipelineSink(pipeline::Pipeline& pipeline) : pipeline_(pipeline) {}
 
   bool submit(pipeline::SessionPort* port, Command command) override { return pipeline_.submit(port, std::move(command)); }
+  bool submit_batch(pipeline::SessionPort* port, std::span<Command> commands) override {
+    return pipeline_.submit_batch(port, commands);
+  }
 
   server::PipelineGauges gauges() const override {
     return {pipeline_.queue_depth(), pipeline_.last_applied(), pipeline_.failed(), pipeline_.journal_stats()};

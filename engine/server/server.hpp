@@ -29,6 +29,13 @@ class CommandSink {
   // As Pipeline::submit: false once stopping or failed. A sink that accepts increments
   // port->in_flight; the responder decrements it after pushing the response.
   virtual bool submit(pipeline::SessionPort* port, Command command) = 0;
+  // Submits every command of one read at once, in order; all or none are accepted.
+  virtual bool submit_batch(pipeline::SessionPort* port, std::span<Command> commands) {
+    for (Command& command : commands) {
+      if (!submit(port, std::move(command))) return false;  // NOTE: a partial batch only at a stop
+    }
+    return true;
+  }
   virtual PipelineGauges gauges() const = 0;
 };
 

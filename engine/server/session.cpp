@@ -94,6 +94,7 @@ void Session::on_read(const boost::system::error_code& error, size_t bytes) {
   while (auto frame = decoder_.next(input)) {
     if (!handle_frame(*frame)) break;
   }
+  submit_pending();
   if (decoder_.failed() && !closing_) {
     fail(decoder_.error(), "invalid frame header");
   }
@@ -176,12 +177,25 @@ void Session::handle_command(const protocol::Frame& frame) {
   const ResultCode allowed = authorize_command(*grant_, command.access(), command.actor);
   if (allowed != ResultCode::ok) return reject_command(frame.header, allowed, command.name());
 
-  if (port_->in_flight.load(std::memory_order_acquire) >= services_.limits.in_flight_max)
+  if (port_->in_flight.load(std::memory_order_acquire) + pending_.size() >= services_.limits.in_flight_max)
     return fail(gateway::in_flight_exceeded, "too many unanswered commands");
+  pending_.push_back(std::move(command));
+}
 
-  if (!services_.sink->submit(port_.get(), std::move(command)))
-    return reject_command(frame.header, gateway::server_unavailable, "pipeline stopping or failed");
-  services_.metrics.commands_submitted.fetch_add(1, std::memory_order_relaxed);
+// Passes the commands of one read to the pipeline in one call. Also called before the
+// session closes, so that commands accepted before an error are still applied.
+void Session::submit_pending() {
+  if (pending_.empty() || port_ == nullptr) return;
+  const size_t count = pending_.size();
+  if (services_.sink->submit_batch(port_.get(), pending_)) {
+    services_.metrics.commands_submitted.fetch_add(count, std::memory_order_relaxed);
+  } else {
+    for (const Command& command : pending_) {
+      const protocol::Header header{.type = command.type(), .request_id = command.request_id.value};
+      reject_command(header, gateway::server_unavailable, "pipeline stopping or failed");
+    }
+  }
+  pending_.clear();
 }
 
 void Session::handle_subscription(const protocol::Frame& frame, bool subscribe) {

@@ -58,6 +58,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void handle_login(const protocol::Frame& frame);
   void handle_command(const protocol::Frame& frame);
   void handle_subscription(const protocol::Frame& frame, bool subscribe);
+  void submit_pending();
   void reject_command(const protocol::Header& header, ResultCode code, std::string_view reason);
   void log_rejection(ResultCode code, std::string_view reason);
 
@@ -81,6 +82,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string peer_;
 
   std::unique_ptr<pipeline::SessionPort> port_;
+  std::vector<Command> pending_;  // commands of the current read, submitted together after it
   std::atomic<bool> drain_posted_{false};
   std::shared_ptr<EventMailbox> mailbox_;
   EventMailbox::Batch event_batch_;

@@ -96,6 +96,7 @@ void Session::fail(ResultCode code, std::string_view reason) {
 // Stops reading and taking work, writes what is queued, then closes; a peer that does
 // not read gets close_linger_ms before the socket closes anyway.
 void Session::begin_close() {
+  submit_pending();
   closing_ = true;
   retire();
   timer_.cancel();
@@ -111,6 +112,7 @@ void Session::begin_close() {
 }
 
 void Session::close_now() {
+  submit_pending();
   closing_ = true;
   retire();
   if (closed_) return;

@@ -332,6 +332,30 @@ TEST_P(PipelineTest, RetryInSameBatchGetsOriginalReply) {
   EXPECT_EQ(client.call(award_contract(100, 1'000'00, 2)).seq, first.reply.seq);
 }
 
+// A batch of one session's commands is applied in order, like the same commands one by one.
+TEST_P(PipelineTest, SubmitBatchKeepsOrder) {
+  Pipeline pipeline(options());
+  SessionPort port(1 << 12);
+  std::vector<Command> batch;
+  batch.push_back(register_unit(100, 1));
+  for (uint64_t request = 2; request < 100; ++request) batch.push_back(award_contract(100, 1'000'00, request));
+  ASSERT_TRUE(pipeline.submit_batch(&port, batch));
+  Seq previous = 0;
+  for (uint64_t request = 1; request < 100; ++request) {
+    Response* response = nullptr;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!port.responses.pop(response)) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no response within 30 s";
+      std::this_thread::yield();
+    }
+    EXPECT_EQ(response->request_id.value, request);
+    EXPECT_EQ(response->reply.code, ResultCode::ok);
+    EXPECT_GT(response->reply.seq, previous);
+    previous = response->reply.seq;
+    delete response;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Mode, PipelineTest, ::testing::Values(0u, 1u),
                          [](const ::testing::TestParamInfo<uint32_t>& info) {
                            return std::string(info.param == 0 ? "fused" : "staged");
