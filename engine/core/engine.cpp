@@ -244,6 +244,8 @@ void Engine::apply_unit(size_t unit, Slot& slot) {
   else impl_->apply_ledger(unit - impl_->first_ledger, slot);
 }
 
+void Engine::prefetch(const Slot& slot) const { impl_->precheck.prefetch(slot.command); }
+
 void Engine::finish(Slot& slot) {
   if (slot.presolved) {
     slot.reply.seq = slot.stamp.seq;

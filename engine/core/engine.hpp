@@ -103,6 +103,8 @@ class Engine {
   // The unit that must run before the other ledger units of the same thread: the shard
   // that decides a cross-shard transfer, which the others wait for. SIZE_MAX when none.
   size_t leading_unit(const Slot& slot) const;
+  // Starts loading the memory that stage 0 will read for this slot; a hint only.
+  void prefetch(const Slot& slot) const;
 
   // Merges the units' outputs into slot.reply, slot.detail and slot.events, and records
   // the reply for later retries of the same request id. Runs after every unit.

@@ -39,11 +39,14 @@ struct AccountFieldCheck {
 
 // The table is sized for the whole window up front: growing a table of a million keys
 // rehashes it on the engine thread, which stalls every command behind it.
-Precheck::Precheck(const ledger::RuleTable& rules, size_t window) : window_(window), directory_(rules, 0, 1) {
-  // One more than the window, because a new key is inserted before the oldest leaves.
-  // A load factor of 0.7 lets a window of 2^20 keys fit 2^21 buckets.
-  requests_.max_load_factor(0.7f);
-  requests_.reserve(window + 1);
+constexpr size_t kEvictPrefetch = 8;
+
+// One key more than the window, because a new key is inserted before the oldest leaves.
+Precheck::Precheck(const ledger::RuleTable& rules, size_t window)
+    : requests_(window + 1), window_(window), directory_(rules, 0, 1) {}
+
+void Precheck::prefetch(const Command& command) const {
+  if (command.request_id.value != 0) requests_.prefetch(RequestKey{command.actor.value, command.request_id.value});
 }
 
 uint64_t Precheck::body_digest(const Command& command, std::span<const uint8_t> encoded_body) {
@@ -54,11 +57,11 @@ Precheck::Outcome Precheck::apply(const Command& command, uint64_t body_digest, 
   Outcome outcome;
   if (command.request_id.value != 0 && command.journaled()) {
     const RequestKey key{command.actor.value, command.request_id.value};
-    auto [entry, inserted] = requests_.try_emplace(key, Remembered{body_digest, next_ordinal_});
+    auto [entry, inserted] = requests_.try_emplace(key, body_digest, next_ordinal_);
     if (!inserted) {
-      if (entry->second.digest == body_digest) {
+      if (entry->digest == body_digest) {
         outcome.duplicate = true;
-        outcome.ordinal = entry->second.ordinal;
+        outcome.ordinal = entry->ordinal;
       } else {
         outcome.code = ResultCode::request_conflict;
       }
@@ -69,6 +72,8 @@ Precheck::Outcome Precheck::apply(const Command& command, uint64_t body_digest, 
     if (order_.size() > window_) {
       requests_.erase(order_.front());
       order_.pop_front();
+      // The key evicted a few commands from now sits at a random slot too.
+      if (order_.size() > kEvictPrefetch) requests_.prefetch(order_[kEvictPrefetch]);
     }
   }
   outcome.code = check_accounts(command, stamp);
@@ -103,28 +108,18 @@ ResultCode Precheck::check_accounts(const Command& command, const Stamp& stamp) 
       command.body);
 }
 
-namespace {
-
-template <class Map>
-std::vector<typename Map::const_pointer> sorted_by_key(const Map& map) {
-  std::vector<typename Map::const_pointer> sorted;
-  sorted.reserve(map.size());
-  for (const auto& entry : map) sorted.push_back(&entry);
-  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
-    return a->first.actor != b->first.actor ? a->first.actor < b->first.actor : a->first.request < b->first.request;
-  });
-  return sorted;
-}
-
-}  // namespace
-
 void Precheck::hash(Sha256& hasher) const {
-  const auto sorted = sorted_by_key(requests_);
+  std::vector<const RequestTable::Entry*> sorted;
+  sorted.reserve(requests_.size());
+  requests_.for_each([&](const RequestTable::Entry& entry) { sorted.push_back(&entry); });
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+    return a->key.actor != b->key.actor ? a->key.actor < b->key.actor : a->key.request < b->key.request;
+  });
   hasher.update_u64(sorted.size());
   for (const auto* entry : sorted) {
-    hasher.update_u64(entry->first.actor);
-    hasher.update_u64(entry->first.request);
-    hasher.update_u64(entry->second.digest);
+    hasher.update_u64(entry->key.actor);
+    hasher.update_u64(entry->key.request);
+    hasher.update_u64(entry->digest);
   }
 }
 
@@ -134,7 +129,7 @@ void Precheck::save(std::vector<uint8_t>& out) const {
   for (const RequestKey& key : order_) {
     writer("actor", key.actor);
     writer("request", key.request);
-    writer("digest", requests_.at(key).digest);
+    writer("digest", requests_.find(key)->digest);
   }
   std::vector<uint8_t> directory;
   directory_.save(directory);
@@ -160,7 +155,7 @@ bool Precheck::load(std::span<const uint8_t> in) {
     reader("request", key.request);
     reader("digest", digest);
     if (i < skipped) continue;
-    if (!requests_.try_emplace(key, Remembered{digest, next_ordinal_}).second) return false;
+    if (key.request == 0 || !requests_.try_emplace(key, digest, next_ordinal_).second) return false;
     order_.push_back(key);
     ++next_ordinal_;
   }

@@ -21,30 +21,13 @@
 #include <span>
 #include <vector>
 
-#include <tsl/robin_map.h>
 
 #include "engine/common/sha256.hpp"
 #include "engine/core/command.hpp"
+#include "engine/core/request_table.hpp"
 #include "engine/ledger/ledger.hpp"
 
 namespace jubian {
-
-struct RequestKey {
-  uint64_t actor = 0;
-  uint64_t request = 0;
-  bool operator==(const RequestKey&) const = default;
-};
-
-struct RequestKeyHash {
-  size_t operator()(const RequestKey& key) const noexcept {
-    // The open-addressing maps index by the low bits, so every input bit must reach them.
-    uint64_t h = (key.actor * 0x9E3779B97F4A7C15ULL) ^ key.request;
-    h ^= h >> 33;
-    h *= 0xFF51AFD7ED558CCDULL;
-    h ^= h >> 33;
-    return static_cast<size_t>(h);
-  }
-};
 
 class Precheck {
  public:
@@ -61,6 +44,9 @@ class Precheck {
 
   static uint64_t body_digest(const Command& command, std::span<const uint8_t> encoded_body);
 
+  // Starts loading the cache line that apply() will probe for this command.
+  void prefetch(const Command& command) const;
+
   const ledger::Ledger& directory() const { return directory_; }
 
   void hash(Sha256& hasher) const;
@@ -70,11 +56,7 @@ class Precheck {
  private:
   ResultCode check_accounts(const Command& command, const Stamp& stamp);
 
-  struct Remembered {
-    uint64_t digest = 0;   // xxHash of the first command's body
-    uint64_t ordinal = 0;
-  };
-  tsl::robin_map<RequestKey, Remembered, RequestKeyHash> requests_;
+  RequestTable requests_;  // key -> xxHash of the first command's body, and its ordinal
   std::deque<RequestKey> order_;  // keys, oldest first; the oldest has ordinal next_ordinal_ - size
   uint64_t next_ordinal_ = 0;
   size_t window_;

@@ -82,6 +82,8 @@ int lock_data_dir(const std::filesystem::path& data_dir) {
 // between two looks at the journal's durable seq.
 constexpr uint64_t kFusedTakeMax = 512;
 constexpr uint64_t kFusedApplyChunk = 128;
+// Positions between a slot's prefetch and its apply: enough to hide a memory access.
+constexpr uint64_t kPrefetchDistance = 8;
 
 struct Pipeline::Impl {
   Options options;
@@ -404,7 +406,10 @@ bool Pipeline::Impl::fused_step() {
     }
     if (fused_applied == end) break;
     const uint64_t chunk_end = std::min(end, fused_applied + kFusedApplyChunk);
-    for (; fused_applied < chunk_end; ++fused_applied) apply_position(fused_applied, fused_units, fused_order, waiter);
+    for (; fused_applied < chunk_end; ++fused_applied) {
+      if (fused_applied + kPrefetchDistance < end) engine->prefetch(ring[(fused_applied + kPrefetchDistance) & ring_mask]);
+      apply_position(fused_applied, fused_units, fused_order, waiter);
+    }
     progressed = true;
   }
   return progressed;
