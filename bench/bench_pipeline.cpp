@@ -44,7 +44,7 @@ ResultCode take(pipeline::SessionPort& port) {
   return code;
 }
 
-// Args: producers, ledger shards, stage threads, sync (1) or async (0).
+// Args: producers, ledger shards, stage threads (0: fused), sync (1) or async (0).
 void BM_PipelineAwards(benchmark::State& state) {
   const auto producers = static_cast<uint32_t>(state.range(0));
   set_log_level("warn");
@@ -99,6 +99,8 @@ void BM_PipelineAwards(benchmark::State& state) {
 
 BENCHMARK(BM_PipelineAwards)
     ->ArgNames({"producers", "ledger_shards", "stage_threads", "sync"})
+    ->Args({1, 1, 0, 1})
+    ->Args({4, 1, 0, 1})
     ->Args({1, 1, 1, 1})
     ->Args({4, 1, 1, 1})
     ->Args({4, 2, 2, 1})
