@@ -111,7 +111,7 @@ struct PhaseResult {
   std::vector<double> latencies_us;  // sorted; open loop only
 };
 
-// Runs `streams` connections on one thread until each has sent `per_stream` commands.
+// Runs `streams` connections on one thread until each has sent and received its share.
 PhaseResult run_phase(uint16_t port, uint32_t streams, const std::function<LoadStream::Settings(uint32_t)>& settings_of,
                       const std::function<LoadStream::MakeCommand(uint32_t)>& make_of) {
   boost::asio::io_context io;

@@ -1,8 +1,8 @@
 #pragma once
-// A hash map split into a fixed number of tsl::robin_map shards, chosen by the top bits
-// of the key's hash, for tables that grow without bound on the engine thread.
+// A hash map split into a fixed number of FlatMap shards, chosen by the top bits of the
+// key's hash, for tables that grow without bound on the engine thread.
 //
-// One robin_map rehashes all its entries at once when it grows: at a million entries
+// One hash table rehashes all its entries at once when it grows: at a million entries
 // that stalled the engine thread for 80-240 ms in bench-gateway. Here a growth rehashes
 // one shard, 1/Shards of the entries, so the stall shrinks by that factor and the total
 // work stays the same.
@@ -14,14 +14,14 @@
 #include <iterator>
 #include <utility>
 
-#include <tsl/robin_map.h>
+#include "engine/common/flat_map.hpp"
 
 namespace jubian {
 
 template <class Key, class Value, class Hash, size_t Shards = 256>
 class ShardedMap {
   static_assert((Shards & (Shards - 1)) == 0, "Shards must be a power of two");
-  using Shard = tsl::robin_map<Key, Value, Hash>;
+  using Shard = FlatMap<Key, Value, Hash>;
 
  public:
   using value_type = typename Shard::value_type;
@@ -70,6 +70,8 @@ class ShardedMap {
 
   bool contains(const Key& key) const { return shards_[index(key)].contains(key); }
 
+  void prefetch(const Key& key) const { shards_[index(key)].prefetch(key); }
+
   size_t size() const {
     size_t total = 0;
     for (const Shard& s : shards_) total += s.size();
@@ -84,7 +86,7 @@ class ShardedMap {
   const_iterator end() const { return const_iterator(&shards_, Shards, shards_[Shards - 1].cend()); }
 
  private:
-  // The shards take the top bits of the hash, and robin_map indexes with the low bits.
+  // The shards take the top bits of the hash, and each FlatMap indexes with the low bits.
   static size_t index(const Key& key) {
     return static_cast<size_t>(static_cast<uint64_t>(Hash{}(key)) >> (64 - std::countr_zero(Shards)));
   }

@@ -244,7 +244,12 @@ void Engine::apply_unit(size_t unit, Slot& slot) {
   else impl_->apply_ledger(unit - impl_->first_ledger, slot);
 }
 
-void Engine::prefetch(const Slot& slot) const { impl_->precheck.prefetch(slot.command); }
+void Engine::prefetch(const Slot& slot) const {
+  impl_->precheck.prefetch(slot.command);
+  if (const auto* award = std::get_if<ledger::Award>(&slot.command.body)) {
+    for (const auto& ledger : impl_->ledgers) ledger->prefetch(*award);
+  }
+}
 
 void Engine::finish(Slot& slot) {
   if (slot.presolved) {

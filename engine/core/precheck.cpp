@@ -37,11 +37,13 @@ struct AccountFieldCheck {
 
 }  // namespace
 
-// The table is sized for the whole window up front: growing a table of a million keys
-// rehashes it on the engine thread, which stalls every command behind it.
+// Keys between a key's prefetch and its eviction.
 constexpr size_t kEvictPrefetch = 8;
 
-// One key more than the window, because a new key is inserted before the oldest leaves.
+// The table is sized for the whole window up front, because growing a table of a million
+// keys would rehash it on the engine thread and stall every command behind it. It has
+// room for one key more than the window, since a new key is inserted before the oldest
+// leaves.
 Precheck::Precheck(const ledger::RuleTable& rules, size_t window)
     : requests_(window + 1), window_(window), directory_(rules, 0, 1) {}
 

@@ -116,6 +116,8 @@ class Ledger {
   std::optional<Reply> apply(const RegisterBroker& command, const Context& ctx);
   std::optional<Reply> apply(const Login& command, const Context& ctx);
   std::optional<Reply> apply(const Award& command, const Context& ctx);
+  // Starts loading the cap counter that apply() will read for this award; a hint only.
+  void prefetch(const Award& command) const;
   std::optional<Reply> apply(const Spend& command, const Context& ctx);
   std::optional<Reply> apply(const Transfer& command, const Context& ctx);
   std::optional<Reply> apply(const HoldCreate& command, const Context& ctx);

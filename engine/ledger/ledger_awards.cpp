@@ -72,6 +72,24 @@ ResultCode Ledger::check_award(const Award& command, std::array<Points, 2>& poin
   return ResultCode::ok;
 }
 
+void Ledger::prefetch(const Award& command) const {
+  if (!RuleTable::valid(command.rule) || !owns(command.recipient)) return;
+  const RuleSpec& spec = rules_.at(command.rule);
+  const auto rule = static_cast<uint16_t>(spec.id);
+  switch (spec.cap_scope) {
+    case CapScope::per_event:
+      caps_.prefetch(CapKey{command.recipient.value, command.reference, rule, 0});
+      break;
+    case CapScope::once_per_account:
+    case CapScope::per_business_day:
+      caps_.prefetch(CapKey{command.recipient.value, 0, rule, 0});
+      break;
+    case CapScope::none:
+    case CapScope::per_account_per_year:
+      break;
+  }
+}
+
 std::optional<Reply> Ledger::apply(const Award& command, const Context& ctx) {
   std::array<Points, 2> points{};
   const ResultCode code = check_award(command, points);

@@ -389,7 +389,9 @@ bool Pipeline::Impl::respond_position(uint64_t position) {
 // any of the three made progress. While the journal writer syncs one batch, this thread
 // already sequences and applies the next; only acknowledgements wait for the sync.
 bool Pipeline::Impl::fused_step() {
-  Waiter waiter(WaitStrategy::spin);  // never waits: this thread runs every unit, in stage order
+  // This thread runs every unit in stage order, so apply_position() finds each earlier
+  // stage done and the waiter never idles.
+  Waiter waiter(WaitStrategy::spin);
   // One ring slot stays free for a tick. Small takes commit the journal sooner, so the
   // writer syncs one group while this thread applies the next.
   const uint64_t in_ring = sequenced.next.load(std::memory_order_relaxed) - responded.next.load(std::memory_order_relaxed);
