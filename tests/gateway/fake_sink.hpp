@@ -28,7 +28,7 @@ class FakeSink final : public server::CommandSink {
 
   server::PipelineGauges gauges() const override {
     std::lock_guard lock(mutex_);
-    return {queue_.size(), seq_, false};
+    return {queue_.size(), seq_, false, {}};
   }
 
   // While held, commands queue up unanswered (to reach the in-flight limit).
