@@ -457,7 +457,6 @@ void Pipeline::Impl::fused_loop() {
 // Writes the quarterly redemption batch's CSV (UTF-8, split by individual attribution)
 // to DATA/payouts/. The file is written once, when the command is applied live. Replay
 // does not rewrite it, because the journal can reproduce it.
-// NOTE: no automated test covers this path, since a quarter must end in sequenced time.
 void Pipeline::Impl::write_payout_file(const Slot& slot) {
   const auto& settle = std::get<ledger::RedemptionSettle>(slot.command.body);
   const auto dir = options.data_dir / "payouts";

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -354,6 +355,24 @@ TEST_P(PipelineTest, SubmitBatchKeepsOrder) {
     previous = response->reply.seq;
     delete response;
   }
+}
+
+// A quarterly redemption settlement writes its payout CSV to DATA/payouts/ before the
+// response leaves. The last quarter of the previous year has always ended.
+TEST_P(PipelineTest, RedemptionSettleWritesPayoutFile) {
+  const auto now = std::chrono::system_clock::now();
+  const int32_t year = static_cast<int32_t>(std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(now)).year()) - 1;
+  Pipeline pipeline(options());
+  Client client(pipeline);
+  const Reply settled = client.call(admin(1, ledger::RedemptionSettle{year, 4}));
+  ASSERT_EQ(settled.code, ResultCode::ok);
+
+  const fs::path file = dir_ / "payouts" / ("redemption-" + std::to_string(year) + "-Q4-seq" + std::to_string(settled.seq) + ".csv");
+  ASSERT_TRUE(fs::exists(file)) << file;
+  std::ifstream in(file);
+  std::string header;
+  std::getline(in, header);
+  EXPECT_EQ(header, "year,quarter,request_seq,unit,payee,payee_kind,points,yuan");
 }
 
 INSTANTIATE_TEST_SUITE_P(Mode, PipelineTest, ::testing::Values(0u, 1u),
