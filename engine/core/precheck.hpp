@@ -73,7 +73,7 @@ class ReplyLog {
 
   // Stores the reply of the command that Precheck gave `ordinal`; ordinals arrive in order.
   void record(uint64_t ordinal, const Command& command, const Reply& reply);
-  // The reply stored under `ordinal`, or null when the ring no longer holds that command.
+  // The reply stored under `ordinal`, or null when that command has left the ring.
   const Reply* find(uint64_t ordinal, const Command& command) const;
 
   void hash(Sha256& hasher) const;

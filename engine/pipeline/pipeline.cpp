@@ -138,6 +138,7 @@ struct Pipeline::Impl {
   void responder_loop();
   void fused_loop();
   bool fused_step();
+  void fused_apply(uint64_t until);
   void fused_drain();
   void apply_position(uint64_t position, const std::vector<size_t>& units, std::vector<size_t>& order, Waiter& waiter);
   bool respond_position(uint64_t position);
@@ -388,10 +389,20 @@ bool Pipeline::Impl::respond_position(uint64_t position) {
 // was sequenced and responds to what became durable, each in order. Returns true when
 // any of the three made progress. While the journal writer syncs one batch, this thread
 // already sequences and applies the next; only acknowledgements wait for the sync.
-bool Pipeline::Impl::fused_step() {
+// Fused mode: applies positions up to `until` (at most the sequenced end), prefetching
+// for the slot kPrefetchDistance positions ahead.
+void Pipeline::Impl::fused_apply(uint64_t until) {
   // This thread runs every unit in stage order, so apply_position() finds each earlier
   // stage done and the waiter never idles.
   Waiter waiter(WaitStrategy::spin);
+  const uint64_t end = sequenced.next.load(std::memory_order_relaxed);
+  for (; fused_applied < until; ++fused_applied) {
+    if (fused_applied + kPrefetchDistance < end) engine->prefetch(ring[(fused_applied + kPrefetchDistance) & ring_mask]);
+    apply_position(fused_applied, fused_units, fused_order, waiter);
+  }
+}
+
+bool Pipeline::Impl::fused_step() {
   // One ring slot stays free for a tick. Small takes commit the journal sooner, so the
   // writer syncs one group while this thread applies the next.
   const uint64_t in_ring = sequenced.next.load(std::memory_order_relaxed) - responded.next.load(std::memory_order_relaxed);
@@ -407,11 +418,7 @@ bool Pipeline::Impl::fused_step() {
       progressed = true;
     }
     if (fused_applied == end) break;
-    const uint64_t chunk_end = std::min(end, fused_applied + kFusedApplyChunk);
-    for (; fused_applied < chunk_end; ++fused_applied) {
-      if (fused_applied + kPrefetchDistance < end) engine->prefetch(ring[(fused_applied + kPrefetchDistance) & ring_mask]);
-      apply_position(fused_applied, fused_units, fused_order, waiter);
-    }
+    fused_apply(std::min(end, fused_applied + kFusedApplyChunk));
     progressed = true;
   }
   return progressed;
@@ -421,9 +428,8 @@ bool Pipeline::Impl::fused_step() {
 // journal. For the state-hash barrier and a full ring.
 void Pipeline::Impl::fused_drain() {
   journal->commit();
-  Waiter spin(WaitStrategy::spin);
   const uint64_t end = sequenced.next.load(std::memory_order_relaxed);
-  for (; fused_applied < end; ++fused_applied) apply_position(fused_applied, fused_units, fused_order, spin);
+  fused_apply(end);
   Waiter waiter(WaitStrategy::block);
   while (responded.next.load(std::memory_order_relaxed) < end && !journal->failed()) {
     if (respond_position(responded.next.load(std::memory_order_relaxed))) waiter.reset();

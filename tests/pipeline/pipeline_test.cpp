@@ -297,7 +297,7 @@ TEST_P(PipelineTest, ReplayGivesSameHashForAnyShardCount) {
 
 }  // namespace
 // A ring far smaller than the load: the sequencer must wait for slots to be freed (in
-// fused mode it frees them itself) and every command is still answered in order.
+// fused mode it frees them itself), and every command still gets its response in order.
 TEST_P(PipelineTest, SmallRingAnswersEveryCommand) {
   auto o = options();
   o.ring_slots = 8;
