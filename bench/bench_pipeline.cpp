@@ -37,11 +37,9 @@ Command award(uint64_t recipient, uint64_t request) {
 
 // Waits for one response on the port and frees it; returns its code.
 ResultCode take(pipeline::SessionPort& port) {
-  pipeline::Response* response = nullptr;
+  pipeline::Response response;
   while (!port.responses.pop(response)) std::this_thread::yield();
-  const ResultCode code = response->reply.code;
-  delete response;
-  return code;
+  return response.reply.code;
 }
 
 // Args: producers, ledger shards, stage threads (0: fused), sync (1) or async (0).
@@ -86,6 +84,7 @@ void BM_PipelineAwards(benchmark::State& state) {
           if (take(port) != ResultCode::ok) rejected.fetch_add(1);
           ++received;
         }
+        (void)port.wait_released(std::chrono::seconds(30));
       });
     }
     for (auto& thread : threads) thread.join();

@@ -49,6 +49,7 @@ struct Slot {
   Stamp stamp;
   bool journaled = true;
   pipeline::SessionPort* port = nullptr;
+  uint64_t submitted_ns = 0;  // steady clock at submission; 0 for ticks and replay
 
   // Set when the sequencer computed the reply itself (state_hash); units skip the slot.
   bool presolved = false;

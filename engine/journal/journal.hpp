@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/common/latency_histogram.hpp"
 #include "engine/common/result.hpp"
 #include "engine/common/sha256.hpp"
 #include "engine/common/types.hpp"
@@ -61,14 +62,8 @@ struct Options {
 // for the duration of the callback.
 // Counters of the writer thread, read by metrics at any time.
 struct Stats {
-  // Upper bounds, in microseconds, of the fdatasync latency histogram; the last bucket
-  // counts everything slower.
-  static constexpr std::array<uint64_t, 9> kSyncBucketsUs = {100, 250, 500, 1000, 2000, 5000, 10000, 50000, 250000};
-
-  uint64_t syncs = 0;
-  uint64_t sync_ns_total = 0;
-  std::array<uint64_t, kSyncBucketsUs.size() + 1> sync_buckets{};  // not cumulative
-  uint64_t groups = 0;         // commits written, each one fdatasync in sync mode
+  LatencyHistogram::Snapshot sync;  // fdatasync latency
+  uint64_t groups = 0;              // commits written, each one fdatasync in sync mode
   uint64_t bytes_written = 0;
 };
 
@@ -206,8 +201,8 @@ class Journal {
   std::atomic<Seq> durable_seq_{0};
   std::atomic<bool> failed_{false};
   // Written by the writer thread only; relaxed, because metrics need no exact snapshot.
-  std::atomic<uint64_t> syncs_{0}, sync_ns_total_{0}, groups_{0}, bytes_written_{0};
-  std::array<std::atomic<uint64_t>, Stats::kSyncBucketsUs.size() + 1> sync_buckets_{};
+  LatencyHistogram sync_latency_;
+  std::atomic<uint64_t> groups_{0}, bytes_written_{0};
   std::function<void(Seq, const Digest&)> on_durable_;
   std::thread thread_;
   bool closed_ = false;

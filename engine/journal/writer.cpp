@@ -226,11 +226,7 @@ bool Journal::sync_segment() {
   }
   const auto ns = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
-  size_t bucket = 0;
-  while (bucket < Stats::kSyncBucketsUs.size() && ns > Stats::kSyncBucketsUs[bucket] * 1000) ++bucket;
-  sync_buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
-  syncs_.fetch_add(1, std::memory_order_relaxed);
-  sync_ns_total_.fetch_add(ns, std::memory_order_relaxed);
+  sync_latency_.record(ns);
   w.unsynced = false;
   w.last_sync = std::chrono::steady_clock::now();
   return true;
@@ -238,9 +234,7 @@ bool Journal::sync_segment() {
 
 Stats Journal::stats() const {
   Stats stats;
-  stats.syncs = syncs_.load(std::memory_order_relaxed);
-  stats.sync_ns_total = sync_ns_total_.load(std::memory_order_relaxed);
-  for (size_t i = 0; i < stats.sync_buckets.size(); ++i) stats.sync_buckets[i] = sync_buckets_[i].load(std::memory_order_relaxed);
+  stats.sync = sync_latency_.snapshot();
   stats.groups = groups_.load(std::memory_order_relaxed);
   stats.bytes_written = bytes_written_.load(std::memory_order_relaxed);
   return stats;

@@ -26,7 +26,13 @@ namespace {
 struct Ingress {
   SessionPort* port = nullptr;
   Command command;
+  uint64_t submitted_ns = 0;  // steady clock, for the acknowledgement latency
 };
+
+uint64_t steady_ns() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
 
 TimeNs wall_clock_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -113,6 +119,7 @@ struct Pipeline::Impl {
   std::atomic<Seq> applied{0};
   std::atomic<uint64_t> submitted{0};
   std::atomic<uint64_t> taken{0};
+  LatencyHistogram ack_latency;  // recorded by the thread that responds
   std::vector<std::thread> threads;
 
   // Fused mode: the one engine thread sleeps on the doorbell, which submit(), the journal
@@ -121,6 +128,9 @@ struct Pipeline::Impl {
   Doorbell doorbell;
   uint64_t fused_applied = 0;  // positions [0, fused_applied) have run through every unit
   std::vector<Ingress> fused_batch;
+
+  // Sessions that got responses since the last notify_sessions(), each listed once.
+  std::vector<SessionPort*> answered_ports;
   std::vector<size_t> fused_units;  // every unit, in stage order
   std::vector<size_t> fused_order;
 
@@ -141,10 +151,11 @@ struct Pipeline::Impl {
   void fused_apply(uint64_t until);
   void fused_drain();
   void apply_position(uint64_t position, const std::vector<size_t>& units, std::vector<size_t>& order, Waiter& waiter);
-  bool respond_position(uint64_t position);
+  bool respond_position(uint64_t position, uint64_t now_ns);
+  void notify_sessions();
   bool take_and_sequence(std::vector<Ingress>& batch, size_t limit);
   void write_payout_file(const Slot& slot);
-  bool sequence_one(SessionPort* port, Command& command, TimeNs now);
+  bool sequence_one(SessionPort* port, Command& command, TimeNs now, uint64_t submitted_ns = 0);
   bool wait_position(const Cursor& cursor, uint64_t position, Waiter& waiter) const;
 };
 
@@ -213,7 +224,7 @@ bool Pipeline::Impl::wait_position(const Cursor& cursor, uint64_t position, Wait
 // Stamps one command into the next ring slot and appends it to the open journal batch.
 // Returns false when the journal has failed: the responder stopped releasing slots, and
 // nothing more may be sequenced.
-bool Pipeline::Impl::sequence_one(SessionPort* port, Command& command, TimeNs now) {
+bool Pipeline::Impl::sequence_one(SessionPort* port, Command& command, TimeNs now, uint64_t submitted_ns) {
   const uint64_t position = sequenced.next.load(std::memory_order_relaxed);
   Waiter waiter(options.wait);
   if (position - responded.next.load(std::memory_order_acquire) >= ring_size) {
@@ -230,6 +241,7 @@ bool Pipeline::Impl::sequence_one(SessionPort* port, Command& command, TimeNs no
   Slot& slot = ring[position & ring_mask];
   slot.reset(engine->unit_count());
   slot.port = port;
+  slot.submitted_ns = submitted_ns;
   if (std::holds_alternative<system::StateHashQuery>(command.body)) {
     // The hash needs every unit at rest: drain the ring, then compute it here while the
     // stage threads wait for the next position.
@@ -264,7 +276,7 @@ bool Pipeline::Impl::take_and_sequence(std::vector<Ingress>& batch, size_t limit
   const size_t count = limit == 0 ? 0 : ingress.try_dequeue_bulk(batch.begin(), std::min(limit, batch.size()));
   const TimeNs now = wall_clock_ns();
   bool sequenced_all = true;
-  for (size_t i = 0; i < count && sequenced_all; ++i) sequenced_all = sequence_one(batch[i].port, batch[i].command, now);
+  for (size_t i = 0; i < count && sequenced_all; ++i) sequenced_all = sequence_one(batch[i].port, batch[i].command, now, batch[i].submitted_ns);
   taken.fetch_add(count, std::memory_order_relaxed);
   if (!sequenced_all) return false;
 
@@ -347,14 +359,15 @@ void Pipeline::Impl::responder_loop() {
       if (journal->failed()) return;  // nothing after a failed sync is ever acknowledged
       waiter.idle();
     }
-    respond_position(position);
+    respond_position(position, steady_ns());
+    notify_sessions();
   }
 }
 
 // Finishes a slot whose batch is durable: merges the units' outputs, pushes the response
 // to its session, hands its events to the listener and frees the slot. Returns false
 // when the slot's batch is not durable yet.
-bool Pipeline::Impl::respond_position(uint64_t position) {
+bool Pipeline::Impl::respond_position(uint64_t position, uint64_t now_ns) {
   Slot& slot = ring[position & ring_mask];
   if (journal->durable_seq() < slot.stamp.seq) return false;
   engine->finish(slot);
@@ -362,22 +375,18 @@ bool Pipeline::Impl::respond_position(uint64_t position) {
   if (std::holds_alternative<ledger::RedemptionSettle>(slot.command.body) && slot.reply.code == ResultCode::ok)
     write_payout_file(slot);
   if (SessionPort* port = slot.port; port != nullptr) {
+    // Recorded before the push, so a thread that pops the response also sees it counted.
+    if (slot.submitted_ns != 0) ack_latency.record(now_ns > slot.submitted_ns ? now_ns - slot.submitted_ns : 0);
     if (!port->closed.load(std::memory_order_acquire)) {
-      auto* response = new Response{slot.command.type(), slot.command.request_id, slot.reply, std::move(slot.detail)};
+      const Response response{slot.command.type(), slot.command.request_id, slot.reply, std::move(slot.detail)};
       Waiter full(options.wait);
       while (!port->responses.push(response)) {
-        if (port->closed.load(std::memory_order_acquire)) {
-          delete response;
-          response = nullptr;
-          break;
-        }
+        if (port->closed.load(std::memory_order_acquire)) break;
+        if (port->answered != 0) notify_sessions();  // the session may be waiting for a wake to pop
         full.idle();
       }
-      if (response != nullptr && port->notify) port->notify();
     }
-    // The decrement is the responder's last access to the port: once in_flight reads
-    // zero on a closed port, the gateway may free it.
-    port->in_flight.fetch_sub(1, std::memory_order_acq_rel);
+    if (port->answered++ == 0) answered_ports.push_back(port);
   }
   if (auto* target = listener.load(std::memory_order_acquire); target != nullptr && !slot.events.empty())
     target->on_events(slot.events);
@@ -402,6 +411,19 @@ void Pipeline::Impl::fused_apply(uint64_t until) {
   }
 }
 
+// Wakes each session that got responses, once, then lowers its in-flight count.
+// The decrement is the responder's last access to a port: once in_flight reads zero on a
+// closed port, the gateway may free it.
+void Pipeline::Impl::notify_sessions() {
+  for (SessionPort* port : answered_ports) {
+    const uint32_t answered = port->answered;
+    port->answered = 0;
+    if (port->notify && !port->closed.load(std::memory_order_acquire)) port->notify();
+    port->in_flight.fetch_sub(answered, std::memory_order_acq_rel);
+  }
+  answered_ports.clear();
+}
+
 bool Pipeline::Impl::fused_step() {
   // One ring slot stays free for a tick. Small takes commit the journal sooner, so the
   // writer syncs one group while this thread applies the next.
@@ -413,10 +435,12 @@ bool Pipeline::Impl::fused_step() {
   // durable is acknowledged without waiting for a long apply.
   const uint64_t end = sequenced.next.load(std::memory_order_relaxed);
   for (;;) {
+    const uint64_t now = steady_ns();
     for (uint64_t position = responded.next.load(std::memory_order_relaxed); position < fused_applied; ++position) {
-      if (!respond_position(position)) break;
+      if (!respond_position(position, now)) break;
       progressed = true;
     }
+    notify_sessions();
     if (fused_applied == end) break;
     fused_apply(std::min(end, fused_applied + kFusedApplyChunk));
     progressed = true;
@@ -432,9 +456,14 @@ void Pipeline::Impl::fused_drain() {
   fused_apply(end);
   Waiter waiter(WaitStrategy::block);
   while (responded.next.load(std::memory_order_relaxed) < end && !journal->failed()) {
-    if (respond_position(responded.next.load(std::memory_order_relaxed))) waiter.reset();
-    else waiter.idle();
+    if (respond_position(responded.next.load(std::memory_order_relaxed), steady_ns())) {
+      waiter.reset();
+      continue;
+    }
+    notify_sessions();
+    waiter.idle();
   }
+  notify_sessions();
 }
 
 void Pipeline::Impl::fused_loop() {
@@ -536,7 +565,7 @@ bool Pipeline::submit(SessionPort* port, Command command) {
   if (impl_->stopping.load(std::memory_order_acquire) || impl_->journal->failed()) return false;
   if (port != nullptr) port->in_flight.fetch_add(1, std::memory_order_acq_rel);
   impl_->submitted.fetch_add(1, std::memory_order_acq_rel);
-  impl_->ingress.enqueue(Ingress{port, std::move(command)});
+  impl_->ingress.enqueue(Ingress{port, std::move(command), steady_ns()});
   if (impl_->fused) impl_->doorbell.ring();
   return true;
 }
@@ -546,7 +575,8 @@ bool Pipeline::submit_batch(SessionPort* port, std::span<Command> commands) {
   if (commands.empty()) return true;
   thread_local std::vector<Ingress> batch;
   batch.clear();
-  for (Command& command : commands) batch.push_back(Ingress{port, std::move(command)});
+  const uint64_t now = steady_ns();
+  for (Command& command : commands) batch.push_back(Ingress{port, std::move(command), now});
   if (port != nullptr) port->in_flight.fetch_add(static_cast<uint32_t>(batch.size()), std::memory_order_acq_rel);
   impl_->submitted.fetch_add(batch.size(), std::memory_order_acq_rel);
   impl_->ingress.enqueue_bulk(std::make_move_iterator(batch.begin()), batch.size());
@@ -584,6 +614,8 @@ bool Pipeline::failed() const { return impl_->journal->failed(); }
 Seq Pipeline::last_applied() const { return impl_->applied.load(std::memory_order_acquire); }
 
 journal::Stats Pipeline::journal_stats() const { return impl_->journal->stats(); }
+
+LatencyHistogram::Snapshot Pipeline::ack_latency() const { return impl_->ack_latency.snapshot(); }
 
 uint64_t Pipeline::queue_depth() const { return impl_->submitted.load() - impl_->taken.load(); }
 

@@ -78,6 +78,8 @@ class Pipeline {
   Seq last_applied() const;
   uint64_t queue_depth() const;     // commands submitted and not yet sequenced
   journal::Stats journal_stats() const;
+  // From submit() to the response's push onto its session's queue, for commands with a session.
+  LatencyHistogram::Snapshot ack_latency() const;
 
   // The engine's state hash. Only valid after stop(); live sessions send state_hash.
   Digest state_hash_after_stop() const;

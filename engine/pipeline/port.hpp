@@ -11,11 +11,13 @@
 #include <boost/lockfree/spsc_queue.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
 #include <string>
+#include <thread>
 
 #include "engine/common/context.hpp"
 #include "engine/core/command.hpp"
@@ -33,12 +35,28 @@ class SessionPort {
  public:
   explicit SessionPort(size_t capacity) : responses(capacity) {}
 
-  boost::lockfree::spsc_queue<Response*> responses;
-  // Called by the responder after it pushes; the gateway sets it (for example to post
-  // a drain onto the session's strand). It must not block.
+  boost::lockfree::spsc_queue<Response> responses;  // by value: no allocation per response
+  // Called by the responder once after each run of pushes; the gateway sets it (for
+  // example to post a drain onto the session's strand). It must not block.
   std::function<void()> notify;
-  std::atomic<uint32_t> in_flight{0};  // submitted, and no response pushed or dropped yet
+  std::atomic<uint32_t> in_flight{0};  // submitted, and the response not yet released by the responder
   std::atomic<bool> closed{false};     // set by the gateway, after which the responder drops responses
+
+  // The responder's own: responses pushed or dropped since it last notified this session.
+  uint32_t answered = 0;
+
+  // Waits until the responder has let go of every command submitted here; only then may
+  // the owner free the port, because the responder touches it shortly after the last
+  // push. Returns false on timeout: commands that will never be answered (a failed
+  // journal) are never let go, and then the pipeline must stop before the port is freed.
+  bool wait_released(std::chrono::milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (in_flight.load(std::memory_order_acquire) != 0) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::yield();
+    }
+    return true;
+  }
 };
 
 // Receives every event of every applied command, in sequence order, on the responder

@@ -39,7 +39,8 @@ class PipelineSink final : public server::CommandSink {
   }
 
   server::PipelineGauges gauges() const override {
-    return {pipeline_.queue_depth(), pipeline_.last_applied(), pipeline_.failed(), pipeline_.journal_stats()};
+    return {pipeline_.queue_depth(), pipeline_.last_applied(), pipeline_.failed(), pipeline_.journal_stats(),
+            pipeline_.ack_latency()};
   }
 
  private:

@@ -27,6 +27,18 @@ void by_code(std::string& out, const char* name, const char* help,
   }
 }
 
+void histogram(std::string& out, const char* name, const char* help, const LatencyHistogram::Snapshot& h) {
+  fmt::format_to(std::back_inserter(out), "# HELP {0} {1}\n# TYPE {0} histogram\n", name, help);
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < LatencyHistogram::kBoundsUs.size(); ++i) {
+    cumulative += h.buckets[i];
+    fmt::format_to(std::back_inserter(out), "{}_bucket{{le=\"{}\"}} {}\n", name,
+                   static_cast<double>(LatencyHistogram::kBoundsUs[i]) / 1e6, cumulative);
+  }
+  fmt::format_to(std::back_inserter(out), "{0}_bucket{{le=\"+Inf\"}} {1}\n{0}_sum {2}\n{0}_count {1}\n", name, h.count,
+                 static_cast<double>(h.sum_ns) / 1e9);
+}
+
 }  // namespace
 
 void Metrics::count_response(ResultCode code) {
@@ -65,19 +77,10 @@ std::string render_prometheus(const Metrics& m, const PipelineGauges& gauges) {
   const journal::Stats& j = gauges.journal;
   counter(out, "jubian_journal_groups_total", "Journal commits written (one fdatasync each in sync mode).", j.groups);
   counter(out, "jubian_journal_bytes_written_total", "Bytes written to journal segments.", j.bytes_written);
-  fmt::format_to(std::back_inserter(out),
-                 "# HELP jubian_journal_sync_seconds fdatasync latency of the journal writer.\n"
-                 "# TYPE jubian_journal_sync_seconds histogram\n");
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i < journal::Stats::kSyncBucketsUs.size(); ++i) {
-    cumulative += j.sync_buckets[i];
-    fmt::format_to(std::back_inserter(out), "jubian_journal_sync_seconds_bucket{{le=\"{}\"}} {}\n",
-                   static_cast<double>(journal::Stats::kSyncBucketsUs[i]) / 1e6, cumulative);
-  }
-  fmt::format_to(std::back_inserter(out),
-                 "jubian_journal_sync_seconds_bucket{{le=\"+Inf\"}} {}\njubian_journal_sync_seconds_sum {}\n"
-                 "jubian_journal_sync_seconds_count {}\n",
-                 j.syncs, static_cast<double>(j.sync_ns_total) / 1e9, j.syncs);
+  histogram(out, "jubian_journal_sync_seconds", "fdatasync latency of the journal writer.", j.sync);
+  histogram(out, "jubian_ack_seconds",
+            "Time from a command's submission to the pipeline until its response reaches the session's queue.",
+            gauges.ack_latency);
   return out;
 }
 

@@ -38,6 +38,7 @@ struct PipelineGauges {
   uint64_t last_applied = 0;
   bool failed = false;
   journal::Stats journal;
+  LatencyHistogram::Snapshot ack_latency;
 };
 
 // Renders every counter; `gauges` is called once per scrape.

@@ -36,8 +36,7 @@ struct RetiredPort {
 };
 
 void discard_responses(pipeline::SessionPort& port) {
-  pipeline::Response* response = nullptr;
-  while (port.responses.pop(response)) delete response;
+  port.responses.consume_all([](const pipeline::Response&) {});
 }
 
 }  // namespace

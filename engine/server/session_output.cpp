@@ -22,12 +22,10 @@ void Session::drain_responses() {
   if (closing_ || port_ == nullptr) return;
 
   const uint8_t flags = services_.async_ack ? protocol::kFlagAsyncAck : 0;
-  pipeline::Response* response = nullptr;
-  while (port_->responses.pop(response)) {
-    protocol::append_response(queued_, response->type, response->request_id, response->reply, response->detail, flags);
-    services_.metrics.count_response(response->reply.code);
-    delete response;
-  }
+  port_->responses.consume_all([&](const pipeline::Response& response) {
+    protocol::append_response(queued_, response.type, response.request_id, response.reply, response.detail, flags);
+    services_.metrics.count_response(response.reply.code);
+  });
   if (outbound_bytes() > services_.limits.outbound_bytes_max)
     return fail(gateway::outbound_exceeded, "peer does not read its responses");
   flush();

@@ -28,7 +28,7 @@ class FakeSink final : public server::CommandSink {
 
   server::PipelineGauges gauges() const override {
     std::lock_guard lock(mutex_);
-    return {queue_.size(), seq_, false, {}};
+    return {queue_.size(), seq_, false, {}, {}};
   }
 
   // While held, commands queue up unanswered (to reach the in-flight limit).
@@ -80,10 +80,11 @@ class FakeSink final : public server::CommandSink {
     auto* port = item.port;
     if (port->closed.load(std::memory_order_acquire)) return;
     Reply reply{ResultCode::ok, seq, static_cast<TimeNs>(seq) * 1000, {static_cast<int64_t>(item.command.actor.value), 0, 0, 0}};
-    auto* response = new pipeline::Response{item.command.type(), item.command.request_id, reply, ""};
+    const pipeline::Response response{item.command.type(), item.command.request_id, reply, ""};
     while (!port->responses.push(response)) std::this_thread::yield();
-    port->in_flight.fetch_sub(1, std::memory_order_acq_rel);
     if (port->notify) port->notify();
+    // The last access: once in_flight reads zero on a closed port, the gateway may free it.
+    port->in_flight.fetch_sub(1, std::memory_order_acq_rel);
   }
 
   mutable std::mutex mutex_;

@@ -398,6 +398,8 @@ TEST_F(GatewayServer, MetricsEndpointServesPrometheusText) {
   EXPECT_NE(body.find("jubian_responses_total{code=\"0\",name=\"ok\"} 1"), std::string::npos) << body;
   EXPECT_NE(body.find("# TYPE jubian_journal_sync_seconds histogram"), std::string::npos) << body;
   EXPECT_NE(body.find("jubian_journal_sync_seconds_bucket{le=\"+Inf\"}"), std::string::npos) << body;
+  EXPECT_NE(body.find("# TYPE jubian_ack_seconds histogram"), std::string::npos) << body;
+  EXPECT_NE(body.find("jubian_ack_seconds_count 0"), std::string::npos) << body;
 }
 
 }  // namespace

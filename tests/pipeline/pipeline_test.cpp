@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <numeric>
 #include <thread>
 
 #include "engine/core/engine.hpp"
@@ -62,6 +63,9 @@ class PipelineTest : public ::testing::TestWithParam<uint32_t> {
 class Client {
  public:
   explicit Client(Pipeline& pipeline) : pipeline_(pipeline), port_(1 << 16) {}
+  ~Client() { (void)port_.wait_released(std::chrono::seconds(5)); }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
 
   Reply call(Command command) {
     EXPECT_TRUE(pipeline_.submit(&port_, std::move(command)));
@@ -71,7 +75,7 @@ class Client {
   void send(Command command) { ASSERT_TRUE(pipeline_.submit(&port_, std::move(command))); }
 
   Response next() {
-    Response* response = nullptr;
+    Response response;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (!port_.responses.pop(response)) {
       if (std::chrono::steady_clock::now() > deadline) {
@@ -80,9 +84,7 @@ class Client {
       }
       std::this_thread::yield();
     }
-    Response copy = std::move(*response);
-    delete response;
-    return copy;
+    return response;
   }
 
  private:
@@ -343,18 +345,23 @@ TEST_P(PipelineTest, SubmitBatchKeepsOrder) {
   ASSERT_TRUE(pipeline.submit_batch(&port, batch));
   Seq previous = 0;
   for (uint64_t request = 1; request < 100; ++request) {
-    Response* response = nullptr;
+    Response response;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (!port.responses.pop(response)) {
       ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no response within 30 s";
       std::this_thread::yield();
     }
-    EXPECT_EQ(response->request_id.value, request);
-    EXPECT_EQ(response->reply.code, ResultCode::ok);
-    EXPECT_GT(response->reply.seq, previous);
-    previous = response->reply.seq;
-    delete response;
+    EXPECT_EQ(response.request_id.value, request);
+    EXPECT_EQ(response.reply.code, ResultCode::ok);
+    EXPECT_GT(response.reply.seq, previous);
+    previous = response.reply.seq;
   }
+  EXPECT_TRUE(port.wait_released(std::chrono::seconds(30)));
+  // Each response pushed to a session counts once in the acknowledgement latency.
+  const LatencyHistogram::Snapshot latency = pipeline.ack_latency();
+  EXPECT_EQ(latency.count, 99u);
+  EXPECT_EQ(std::accumulate(latency.buckets.begin(), latency.buckets.end(), uint64_t{0}), 99u);
+  EXPECT_GT(latency.sum_ns, 0u);
 }
 
 // A quarterly redemption settlement writes its payout CSV to DATA/payouts/ before the

@@ -50,6 +50,13 @@ inline Command award_contract(uint64_t recipient, PriceFen base_fen, uint64_t re
 class Driver {
  public:
   explicit Driver(pipeline::Pipeline& pipeline) : pipeline_(pipeline), port_(1 << 16) {}
+  // Commands still unanswered (a failed journal) are never let go, so only a driver that
+  // has every reply waits for the port's release.
+  ~Driver() {
+    if (in_flight_ == 0) (void)port_.wait_released(std::chrono::seconds(5));
+  }
+  Driver(const Driver&) = delete;
+  Driver& operator=(const Driver&) = delete;
 
   bool send(const Command& command) {
     if (!pipeline_.submit(&port_, command)) return false;
@@ -64,10 +71,9 @@ class Driver {
   void drain_below(uint64_t limit, std::chrono::milliseconds quiet) {
     auto last = std::chrono::steady_clock::now();
     while (in_flight_ >= limit) {
-      pipeline::Response* response = nullptr;
+      pipeline::Response response;
       if (port_.responses.pop(response)) {
-        replies[response->request_id.value] = response->reply;
-        delete response;
+        replies[response.request_id.value] = response.reply;
         --in_flight_;
         last = std::chrono::steady_clock::now();
         continue;

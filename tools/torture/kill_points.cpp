@@ -41,21 +41,20 @@ class PipelineTarget final : public Target {
   static constexpr size_t kWindow = 4096;
 
   explicit PipelineTarget(pipeline::Pipeline& pipeline) : pipeline_(pipeline), port_(1 << 16) {}
+  ~PipelineTarget() override { (void)port_.wait_released(kResponseTimeout); }
 
   void send(const Command& command) {
     if (!pipeline_.submit(&port_, command)) throw CheckFailed("the pipeline rejected a submit");
   }
 
   pipeline::Response next() {
-    pipeline::Response* response = nullptr;
+    pipeline::Response response;
     const auto deadline = std::chrono::steady_clock::now() + kResponseTimeout;
     while (!port_.responses.pop(response)) {
       if (std::chrono::steady_clock::now() > deadline) throw CheckFailed("no pipeline response within 30 s");
       std::this_thread::yield();
     }
-    pipeline::Response copy = std::move(*response);
-    delete response;
-    return copy;
+    return response;
   }
 
   Reply call(const Command& command) override {
