@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <array>
+
 namespace jubian::api {
 
 namespace asio = boost::asio;
@@ -249,6 +251,19 @@ void Client::dispatch(const protocol::Frame& frame) {
       break;
   }
   if (!ok) throw ClientError(fmt::format("malformed message of type {:#06x} from the server", frame.header.type));
+}
+
+std::string fetch_metrics(const std::string& host, uint16_t port) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address(host), port});
+  const std::string request = fmt::format("GET /metrics HTTP/1.1\r\nHost: {}\r\n\r\n", host);
+  boost::asio::write(socket, boost::asio::buffer(request));
+  std::string response;
+  boost::system::error_code error;
+  std::array<char, 8192> chunk{};
+  while (size_t n = socket.read_some(boost::asio::buffer(chunk), error)) response.append(chunk.data(), n);
+  return response;
 }
 
 }  // namespace jubian::api

@@ -120,4 +120,9 @@ class Client {
   uint64_t next_request_id_;
 };
 
+// Fetches jubiand's metrics endpoint (GET /metrics on `host`:`port`) and returns the
+// whole HTTP response, headers included. Throws boost::system::system_error when the
+// endpoint cannot be reached.
+std::string fetch_metrics(const std::string& host, uint16_t port);
+
 }  // namespace jubian::api

@@ -5,6 +5,10 @@
 //   2. latency: acknowledgement latency percentiles at a fixed offered rate (open loop:
 //      each command has a due time, and latency counts from that time, so a stalled
 //      server cannot hide its queueing delay).
+// After each phase it also prints jubiand's own view, from its metrics endpoint: the mean
+// time from submission to the pipeline until the response is queued to the session
+// (jubian_ack_seconds), the mean fdatasync and the commands per journal group. The rest
+// of a round trip is loopback TCP, the gateway's I/O thread and this client.
 // The commands are the award-and-spend ledger stream: even connections send awards as
 // the admin, odd ones spend 10 points as the account's trader. One client thread drives
 // every connection (bench/load_stream.hpp).
@@ -25,10 +29,12 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "api/client.hpp"
 #include "api/protocol.hpp"
 #include "bench/load_stream.hpp"
 
@@ -56,12 +62,24 @@ struct Settings {
   std::vector<std::string> server_args;  // extra jubiand flags, e.g. --wait block
 };
 
-// Starts jubiand on port 0 and returns its pid and port.
-std::pair<pid_t, uint16_t> start_daemon(const std::string& binary, const std::filesystem::path& data_dir,
+struct Daemon {
+  pid_t pid = -1;
+  uint16_t port = 0;
+  uint16_t metrics_port = 0;
+};
+
+uint16_t port_after(const std::string& line, std::string_view key) {
+  const auto at = line.find(key);
+  if (at == std::string::npos) throw std::runtime_error("jubiand did not print its listening line: " + line);
+  return static_cast<uint16_t>(std::stoi(line.substr(at + key.size())));
+}
+
+// Starts jubiand on port 0, with its metrics endpoint on another free port.
+Daemon start_daemon(const std::string& binary, const std::filesystem::path& data_dir,
                                        const Settings& s) {
   std::string trader = std::string(kTraderToken) + ":trader:";
   for (uint32_t i = 0; i < s.accounts; ++i) trader += (i == 0 ? "" : ",") + std::to_string(kAccountBase + i);
-  std::vector<std::string> args = {binary, "--data-dir", data_dir.string(), "--port", "0", "--metrics-port", "-1",
+  std::vector<std::string> args = {binary, "--data-dir", data_dir.string(), "--port", "0", "--metrics-port", "0",
                                    "--durability", "sync", "--token", std::string(kAdminToken) + ":admin",
                                    "--token", trader, "--log-level", "warn"};
   args.insert(args.end(), s.server_args.begin(), s.server_args.end());
@@ -81,9 +99,36 @@ std::pair<pid_t, uint16_t> start_daemon(const std::string& binary, const std::fi
   char c = 0;
   while (read(fds[0], &c, 1) == 1 && c != '\n') line.push_back(c);
   close(fds[0]);
-  const auto at = line.find(" port=");
-  if (at == std::string::npos) throw std::runtime_error("jubiand did not print its listening line: " + line);
-  return {pid, static_cast<uint16_t>(std::stoi(line.substr(at + 6)))};
+  return {pid, port_after(line, " port="), port_after(line, " metrics_port=")};
+}
+
+// The counters of jubiand's metrics that split a round trip; a phase prints their change.
+struct ServerView {
+  double ack_sum = 0, ack_count = 0, sync_sum = 0, sync_count = 0, groups = 0, journaled = 0;
+  double syncs_within_10ms = 0;  // the slower ones point at the disk
+};
+
+ServerView scrape(uint16_t metrics_port) {
+  const std::string body = api::fetch_metrics("127.0.0.1", metrics_port);
+
+  const auto value = [&](std::string_view name) {
+    const auto at = body.find("\n" + std::string(name) + " ");
+    return at == std::string::npos ? 0.0 : std::stod(body.substr(at + name.size() + 2));
+  };
+  return {value("jubian_ack_seconds_sum"), value("jubian_ack_seconds_count"), value("jubian_journal_sync_seconds_sum"),
+          value("jubian_journal_sync_seconds_count"), value("jubian_journal_groups_total"),
+          value("jubian_pipeline_last_applied_seq"), value("jubian_journal_sync_seconds_bucket{le=\"0.01\"}")};
+}
+
+void print_server_view(const ServerView& before, const ServerView& after) {
+  const auto mean_us = [](double sum, double count) { return count > 0 ? sum / count * 1e6 : 0.0; };
+  const double groups = after.groups - before.groups;
+  const double syncs = after.sync_count - before.sync_count;
+  fmt::print("  server: ack_mean_us={:.0f} sync_mean_us={:.0f} syncs_over_10ms={:.0f} commands_per_group={:.0f}\n",
+             mean_us(after.ack_sum - before.ack_sum, after.ack_count - before.ack_count),
+             mean_us(after.sync_sum - before.sync_sum, syncs),
+             syncs - (after.syncs_within_10ms - before.syncs_within_10ms),
+             groups > 0 ? (after.journaled - before.journaled) / groups : 0.0);
 }
 
 
@@ -163,7 +208,9 @@ int main(int argc, char** argv) {
 
   const auto data_dir = std::filesystem::temp_directory_path() / ("jubian-bench-gateway-" + std::to_string(getpid()));
   std::filesystem::remove_all(data_dir);
-  const auto [pid, port] = start_daemon(s.jubiand, data_dir, s);
+  const Daemon daemon = start_daemon(s.jubiand, data_dir, s);
+  const pid_t pid = daemon.pid;
+  const uint16_t port = daemon.port;
   int exit_code = 0;
   try {
     // Setup, untimed: one connection registers every account.
@@ -176,12 +223,16 @@ int main(int argc, char** argv) {
               });
 
     const auto token_of = [](uint32_t c) { return std::string(c % 2 == 0 ? kAdminToken : kTraderToken); };
+    ServerView view = scrape(daemon.metrics_port);
     const PhaseResult throughput = run_phase(
         port, s.connections, [&](uint32_t c) { return LoadStream::Settings{token_of(c), s.commands, s.window}; },
         [&](uint32_t c) { return ledger_stream(s, 1, c); });
     fmt::print("throughput: connections={} window={} commands={} durability=sync commands_per_second={:.0f} rejected={}\n",
                s.connections, s.window, throughput.answered, static_cast<double>(throughput.answered) / throughput.seconds,
                throughput.rejected);
+    ServerView next = scrape(daemon.metrics_port);
+    print_server_view(view, next);
+    view = next;
 
     const uint64_t per_connection = static_cast<uint64_t>(s.rate) * s.seconds / s.connections;
     const auto interval = std::chrono::duration_cast<Clock::duration>(
@@ -198,6 +249,7 @@ int main(int argc, char** argv) {
                "p999_us={:.0f} max_us={:.0f}\n",
                s.rate, static_cast<double>(latency.answered) / latency.seconds, samples.size(), percentile(samples, 0.50),
                percentile(samples, 0.99), percentile(samples, 0.999), samples.empty() ? 0.0 : samples.back());
+    print_server_view(view, scrape(daemon.metrics_port));
   } catch (const std::exception& error) {
     fmt::print(stderr, "bench-gateway: {}\n", error.what());
     exit_code = 1;

@@ -383,15 +383,7 @@ TEST_F(GatewayServer, MetricsEndpointServesPrometheusText) {
   auto client = connect(kMarketToken);
   client->call(state_hash());
 
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::socket socket(io);
-  socket.connect({boost::asio::ip::make_address("127.0.0.1"), server_->metrics_port()});
-  const std::string request = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  boost::asio::write(socket, boost::asio::buffer(request));
-  std::string body;
-  boost::system::error_code error;
-  std::array<char, 4096> chunk{};
-  while (size_t n = socket.read_some(boost::asio::buffer(chunk), error)) body.append(chunk.data(), n);
+  const std::string body = api::fetch_metrics("127.0.0.1", server_->metrics_port());
 
   EXPECT_NE(body.find("200 OK"), std::string::npos);
   EXPECT_NE(body.find("jubian_sessions_open 1"), std::string::npos) << body;
