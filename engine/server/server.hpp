@@ -27,7 +27,8 @@ class CommandSink {
  public:
   virtual ~CommandSink() = default;
   // As Pipeline::submit: false once stopping or failed. A sink that accepts increments
-  // port->in_flight; the responder decrements it after pushing the response.
+  // port->in_flight; the responder decrements it after pushing the response and waking
+  // the session, as its last access to the port.
   virtual bool submit(pipeline::SessionPort* port, Command command) = 0;
   // Submits every command of one read at once, in order; all or none are accepted.
   virtual bool submit_batch(pipeline::SessionPort* port, std::span<Command> commands) {

@@ -33,8 +33,8 @@ Session::Session(asio::ip::tcp::socket socket, SessionServices& services, uint64
 
 void Session::start() {
   const auto& limits = services_.limits;
-  // The responder pushes at most in_flight_max responses before the session pops, so
-  // the queue never fills while the in-flight limit holds.
+  // The queue holds at most in_flight_max responses, because the session never has more
+  // commands unanswered (submitted_ - answered_), so it never fills.
   port_ = std::make_unique<pipeline::SessionPort>(limits.in_flight_max + 1);
   std::weak_ptr<Session> weak = weak_from_this();
   port_->notify = [weak] {
@@ -177,7 +177,7 @@ void Session::handle_command(const protocol::Frame& frame) {
   const ResultCode allowed = authorize_command(*grant_, command.access(), command.actor);
   if (allowed != ResultCode::ok) return reject_command(frame.header, allowed, command.name());
 
-  if (port_->in_flight.load(std::memory_order_acquire) + pending_.size() >= services_.limits.in_flight_max)
+  if (submitted_ - answered_ + pending_.size() >= services_.limits.in_flight_max)
     return fail(gateway::in_flight_exceeded, "too many unanswered commands");
   pending_.push_back(std::move(command));
 }
@@ -188,6 +188,7 @@ void Session::submit_pending() {
   if (pending_.empty() || port_ == nullptr) return;
   const size_t count = pending_.size();
   if (services_.sink->submit_batch(port_.get(), pending_)) {
+    submitted_ += count;
     services_.metrics.commands_submitted.fetch_add(count, std::memory_order_relaxed);
   } else {
     for (const Command& command : pending_) {

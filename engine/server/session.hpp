@@ -83,6 +83,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::unique_ptr<pipeline::SessionPort> port_;
   std::vector<Command> pending_;  // commands of the current read, submitted together after it
+  // The in-flight limit counts here, on the strand: commands submitted minus responses
+  // drained. The port's atomic count decides when the port may be freed. The responder
+  // lowers it a little after the push, and a client that sends again as soon as a
+  // response arrives would otherwise be cut off for that lag.
+  uint64_t submitted_ = 0;
+  uint64_t answered_ = 0;
   std::atomic<bool> drain_posted_{false};
   std::shared_ptr<EventMailbox> mailbox_;
   EventMailbox::Batch event_batch_;

@@ -25,6 +25,7 @@ void Session::drain_responses() {
   port_->responses.consume_all([&](const pipeline::Response& response) {
     protocol::append_response(queued_, response.type, response.request_id, response.reply, response.detail, flags);
     services_.metrics.count_response(response.reply.code);
+    ++answered_;
   });
   if (outbound_bytes() > services_.limits.outbound_bytes_max)
     return fail(gateway::outbound_exceeded, "peer does not read its responses");
