@@ -36,6 +36,10 @@ struct Journal::Writer {
   std::vector<uint8_t> out;       // one batch: header, records, pad
   bool unsynced = false;          // async: written since the last fdatasync
   std::chrono::steady_clock::time_point last_sync;
+
+  // Slow fdatasync warnings: at most one per second, with a count of the ones in between.
+  std::chrono::steady_clock::time_point slow_sync_logged{};
+  uint64_t slow_syncs_unlogged = 0;
 };
 
 }  // namespace jubian::journal

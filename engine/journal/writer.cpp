@@ -229,7 +229,23 @@ bool Journal::sync_segment() {
   sync_latency_.record(ns);
   w.unsynced = false;
   w.last_sync = std::chrono::steady_clock::now();
+  if (ns >= kSlowSyncNs) log_slow_sync(ns);
   return true;
+}
+
+// Every acknowledgement of the group waits for the sync. A slow sync is a stall at the
+// clients, and this warning lets an operator trace such a stall to the disk.
+void Journal::log_slow_sync(uint64_t ns) {
+  auto& w = *writer_;
+  if (w.last_sync - w.slow_sync_logged < std::chrono::seconds(1)) {
+    ++w.slow_syncs_unlogged;
+    return;
+  }
+  logger("journal")->warn("journal_sync_slow: segment={} ms={:.1f} threshold_ms={} earlier_slow_syncs_not_logged={}",
+                          w.segment_name, static_cast<double>(ns) / 1e6, kSlowSyncNs / 1'000'000,
+                          w.slow_syncs_unlogged);
+  w.slow_sync_logged = w.last_sync;
+  w.slow_syncs_unlogged = 0;
 }
 
 Stats Journal::stats() const {

@@ -144,6 +144,31 @@ TEST_F(DiskFaultTest, FailedFdatasyncStopsAcknowledgements) {
   expect_acknowledged_survive(dir_, acknowledged);
 }
 
+// A slow disk delays acknowledgements without failing anything. The journal logs a
+// warning at most once a second and counts the slow syncs it did not log.
+TEST_F(DiskFaultTest, SlowFdatasyncIsLoggedOncePerSecond) {
+  LogCapture journal_log("journal");
+  {
+    auto o = pipeline_options(dir_);
+    auto calls = std::make_shared<std::atomic<int>>(0);
+    o.fdatasync_fn = [calls](int fd) {
+      const int call = ++*calls;
+      if (call == 3 || call == 4) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      return ::fdatasync(fd);
+    };
+    pipeline::Pipeline pipeline(o);
+    Driver driver(pipeline);
+    for (uint64_t request = 1; request <= 6; ++request)
+      ASSERT_EQ(driver.call(register_unit(kFirstAccount + request, request)).code, ResultCode::ok);
+    EXPECT_FALSE(pipeline.failed());
+  }
+  const std::string log = journal_log.text();
+  const auto first = log.find("journal_sync_slow");
+  ASSERT_NE(first, std::string::npos) << log;
+  EXPECT_EQ(log.find("journal_sync_slow", first + 1), std::string::npos) << "the second slow sync is within a second" << log;
+  EXPECT_GE(log_field(log, "journal_sync_slow", "threshold_ms"), 20) << log;
+}
+
 TEST_F(DiskFaultTest, FullDiskStopsAcknowledgements) {
   constexpr uint64_t kDiskBytes = 3u << 20;
   constexpr uint64_t kFillerBytes = 1u << 20;
