@@ -301,12 +301,16 @@ size_t Engine::leading_unit(const Slot& slot) const {
   return SIZE_MAX;
 }
 
-void Engine::apply(Slot& slot) {
+void Engine::apply_units(Slot& slot) {
   const size_t leading = leading_unit(slot);
   for (size_t unit = 0; unit < impl_->first_ledger; ++unit) apply_unit(unit, slot);
   if (leading != SIZE_MAX) apply_unit(leading, slot);
   for (size_t unit = impl_->first_ledger; unit < impl_->units; ++unit)
     if (unit != leading) apply_unit(unit, slot);
+}
+
+void Engine::apply(Slot& slot) {
+  apply_units(slot);
   finish(slot);
 }
 

@@ -131,8 +131,6 @@ struct Pipeline::Impl {
 
   // Sessions that got responses since the last notify_sessions(), each listed once.
   std::vector<SessionPort*> answered_ports;
-  std::vector<size_t> fused_units;  // every unit, in stage order
-  std::vector<size_t> fused_order;
 
   int lock_fd = -1;
 
@@ -401,13 +399,12 @@ bool Pipeline::Impl::respond_position(uint64_t position, uint64_t now_ns) {
 // Fused mode: applies positions up to `until` (at most the sequenced end), prefetching
 // for the slot kPrefetchDistance positions ahead.
 void Pipeline::Impl::fused_apply(uint64_t until) {
-  // This thread runs every unit in stage order, so apply_position() finds each earlier
-  // stage done and the waiter never idles.
-  Waiter waiter(WaitStrategy::spin);
+  // This thread runs every unit, so no unit waits for another and the stage cursors
+  // stay unused.
   const uint64_t end = sequenced.next.load(std::memory_order_relaxed);
   for (; fused_applied < until; ++fused_applied) {
     if (fused_applied + kPrefetchDistance < end) engine->prefetch(ring[(fused_applied + kPrefetchDistance) & ring_mask]);
-    apply_position(fused_applied, fused_units, fused_order, waiter);
+    engine->apply_units(ring[fused_applied & ring_mask]);
   }
 }
 
@@ -524,7 +521,6 @@ void Pipeline::Impl::start_threads() {
   if (options.stage_threads == 0) {
     fused = true;
     fused_batch.resize(options.batch_commands_max);
-    for (size_t unit = 0; unit < engine->unit_count(); ++unit) fused_units.push_back(unit);
     threads.emplace_back([this] { fused_loop(); });
     log->info("started: mode=fused units={} ring_slots={} durability={}", engine->unit_count(), ring_size,
               options.durability_sync ? "sync" : "async");
