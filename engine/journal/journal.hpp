@@ -183,9 +183,9 @@ class Journal {
   [[nodiscard]] bool open_next_segment();
   void prepare_next_segment();
   [[nodiscard]] bool sync_segment();
-  void log_slow_sync(uint64_t ns);
-  // An fdatasync at least this long is logged (journal_sync_slow).
-  static constexpr uint64_t kSlowSyncNs = 20'000'000;
+  void log_slow_io(const char* op, uint64_t ns);
+  // A write or fdatasync at least this long is logged (journal_io_slow).
+  static constexpr uint64_t kSlowIoNs = 20'000'000;
   void publish();
   void fail(const std::string& operation, const std::string& error);
 

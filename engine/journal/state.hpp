@@ -37,9 +37,10 @@ struct Journal::Writer {
   bool unsynced = false;          // async: written since the last fdatasync
   std::chrono::steady_clock::time_point last_sync;
 
-  // Slow fdatasync warnings: at most one per second, with a count of the ones in between.
-  std::chrono::steady_clock::time_point slow_sync_logged{};
-  uint64_t slow_syncs_unlogged = 0;
+  // Slow write and fdatasync warnings: at most one per second, with a count of the ones
+  // in between.
+  std::chrono::steady_clock::time_point slow_io_logged{};
+  uint64_t slow_io_unlogged = 0;
 };
 
 }  // namespace jubian::journal

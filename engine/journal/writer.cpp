@@ -20,6 +20,11 @@ namespace {
 // records_bytes is a u32 field, so one batch carries at most this many record bytes.
 constexpr uint64_t kBatchRecordsBytesMax = std::numeric_limits<uint32_t>::max();
 
+uint64_t elapsed_ns(std::chrono::steady_clock::time_point since) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - since).count());
+}
+
 }  // namespace
 
 void Journal::start() {
@@ -143,6 +148,7 @@ bool Journal::write_batch(size_t position, size_t bytes, uint32_t count) {
 
   const uint8_t* data = w.out.data();
   size_t left = w.out.size();
+  const auto started = std::chrono::steady_clock::now();
   while (left > 0) {
     const ssize_t written = options_.write_fn ? options_.write_fn(w.fd, data, left) : ::write(w.fd, data, left);
     if (written < 0 && errno == EINTR) continue;
@@ -153,6 +159,7 @@ bool Journal::write_batch(size_t position, size_t bytes, uint32_t count) {
     data += written;
     left -= static_cast<size_t>(written);
   }
+  if (const auto ns = elapsed_ns(started); ns >= kSlowIoNs) log_slow_io("write", ns);
 
   w.offset += total;
   bytes_written_.fetch_add(total, std::memory_order_relaxed);
@@ -224,28 +231,28 @@ bool Journal::sync_segment() {
     fail("fdatasync", std::strerror(errno));
     return false;
   }
-  const auto ns = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count());
+  const uint64_t ns = elapsed_ns(started);
   sync_latency_.record(ns);
   w.unsynced = false;
   w.last_sync = std::chrono::steady_clock::now();
-  if (ns >= kSlowSyncNs) log_slow_sync(ns);
+  if (ns >= kSlowIoNs) log_slow_io("fdatasync", ns);
   return true;
 }
 
-// Every acknowledgement of the group waits for the sync. A slow sync is a stall at the
-// clients, and this warning lets an operator trace such a stall to the disk.
-void Journal::log_slow_sync(uint64_t ns) {
+// Every acknowledgement of the group waits for its write and sync. A slow one is a stall
+// at the clients, and this warning lets an operator trace such a stall to the disk.
+void Journal::log_slow_io(const char* op, uint64_t ns) {
   auto& w = *writer_;
-  if (w.last_sync - w.slow_sync_logged < std::chrono::seconds(1)) {
-    ++w.slow_syncs_unlogged;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - w.slow_io_logged < std::chrono::seconds(1)) {
+    ++w.slow_io_unlogged;
     return;
   }
-  logger("journal")->warn("journal_sync_slow: segment={} ms={:.1f} threshold_ms={} earlier_slow_syncs_not_logged={}",
-                          w.segment_name, static_cast<double>(ns) / 1e6, kSlowSyncNs / 1'000'000,
-                          w.slow_syncs_unlogged);
-  w.slow_sync_logged = w.last_sync;
-  w.slow_syncs_unlogged = 0;
+  logger("journal")->warn("journal_io_slow: op={} segment={} ms={:.1f} threshold_ms={} earlier_slow_calls_not_logged={}",
+                          op, w.segment_name, static_cast<double>(ns) / 1e6, kSlowIoNs / 1'000'000,
+                          w.slow_io_unlogged);
+  w.slow_io_logged = now;
+  w.slow_io_unlogged = 0;
 }
 
 Stats Journal::stats() const {

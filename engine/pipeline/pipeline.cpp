@@ -90,6 +90,8 @@ constexpr uint64_t kFusedTakeMax = 512;
 constexpr uint64_t kFusedApplyChunk = 128;
 // Positions between a slot's prefetch and its apply: enough to hide a memory access.
 constexpr uint64_t kPrefetchDistance = 8;
+// A fused pass at least this long is logged (engine_pass_slow).
+constexpr uint64_t kSlowPassNs = 20'000'000;
 
 struct Pipeline::Impl {
   Options options;
@@ -131,6 +133,8 @@ struct Pipeline::Impl {
 
   // Sessions that got responses since the last notify_sessions(), each listed once.
   std::vector<SessionPort*> answered_ports;
+  uint64_t slow_pass_logged_ns = 0;
+  uint64_t slow_passes_unlogged = 0;
 
   int lock_fd = -1;
 
@@ -151,6 +155,7 @@ struct Pipeline::Impl {
   void apply_position(uint64_t position, const std::vector<size_t>& units, std::vector<size_t>& order, Waiter& waiter);
   bool respond_position(uint64_t position, uint64_t now_ns);
   void notify_sessions();
+  void log_slow_pass(uint64_t ns, uint64_t responses);
   bool take_and_sequence(std::vector<Ingress>& batch, size_t limit);
   void write_payout_file(const Slot& slot);
   bool sequence_one(SessionPort* port, Command& command, TimeNs now, uint64_t submitted_ns = 0);
@@ -463,6 +468,21 @@ void Pipeline::Impl::fused_drain() {
   notify_sessions();
 }
 
+// A pass of the engine thread longer than kSlowPassNs holds back every acknowledgement
+// behind it; logged at most once a second, with a count of the ones in between.
+void Pipeline::Impl::log_slow_pass(uint64_t ns, uint64_t responses) {
+  if (slow_pass_logged_ns != 0 && steady_ns() - slow_pass_logged_ns < 1'000'000'000) {
+    ++slow_passes_unlogged;
+    return;
+  }
+  log->warn("engine_pass_slow: ms={:.1f} responses={} sequenced={} applied={} responded={} threshold_ms={} "
+            "earlier_slow_passes_not_logged={}",
+            static_cast<double>(ns) / 1e6, responses, sequenced.next.load(std::memory_order_relaxed), fused_applied,
+            responded.next.load(std::memory_order_relaxed), kSlowPassNs / 1'000'000, slow_passes_unlogged);
+  slow_pass_logged_ns = steady_ns();
+  slow_passes_unlogged = 0;
+}
+
 void Pipeline::Impl::fused_loop() {
   for (;;) {
     const uint32_t epoch = doorbell.epoch();
@@ -470,7 +490,12 @@ void Pipeline::Impl::fused_loop() {
       log->critical("sequencer_stopped: reason=\"journal failed\" last_seq={}", last_seq);
       break;
     }
-    if (fused_step()) continue;
+    const uint64_t pass_started = steady_ns();
+    const uint64_t responded_before = responded.next.load(std::memory_order_relaxed);
+    const bool progressed = fused_step();
+    if (const uint64_t ns = steady_ns() - pass_started; ns >= kSlowPassNs)
+      log_slow_pass(ns, responded.next.load(std::memory_order_relaxed) - responded_before);
+    if (progressed) continue;
     if (stopping.load(std::memory_order_acquire) && taken.load() == submitted.load() &&
         responded.next.load(std::memory_order_relaxed) == sequenced.next.load(std::memory_order_relaxed))
       break;

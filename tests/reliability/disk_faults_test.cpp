@@ -163,10 +163,10 @@ TEST_F(DiskFaultTest, SlowFdatasyncIsLoggedOncePerSecond) {
     EXPECT_FALSE(pipeline.failed());
   }
   const std::string log = journal_log.text();
-  const auto first = log.find("journal_sync_slow");
+  const auto first = log.find("journal_io_slow");
   ASSERT_NE(first, std::string::npos) << log;
-  EXPECT_EQ(log.find("journal_sync_slow", first + 1), std::string::npos) << "the second slow sync is within a second" << log;
-  EXPECT_GE(log_field(log, "journal_sync_slow", "threshold_ms"), 20) << log;
+  EXPECT_EQ(log.find("journal_io_slow", first + 1), std::string::npos) << "the second slow sync is within a second" << log;
+  EXPECT_GE(log_field(log, "journal_io_slow", "threshold_ms"), 20) << log;
 }
 
 TEST_F(DiskFaultTest, FullDiskStopsAcknowledgements) {
