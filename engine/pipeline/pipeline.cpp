@@ -468,8 +468,8 @@ void Pipeline::Impl::fused_drain() {
   notify_sessions();
 }
 
-// A pass of the engine thread longer than kSlowPassNs holds back every acknowledgement
-// behind it; logged at most once a second, with a count of the ones in between.
+// A pass of the engine thread that takes kSlowPassNs or more holds back every
+// acknowledgement behind it. At most one warning a second, with a count of the others.
 void Pipeline::Impl::log_slow_pass(uint64_t ns, uint64_t responses) {
   if (slow_pass_logged_ns != 0 && steady_ns() - slow_pass_logged_ns < 1'000'000'000) {
     ++slow_passes_unlogged;
