@@ -102,7 +102,7 @@ Daemon start_daemon(const std::string& binary, const std::filesystem::path& data
   return {pid, port_after(line, " port="), port_after(line, " metrics_port=")};
 }
 
-// The counters of jubiand's metrics that split a round trip; a phase prints their change.
+// Counters from jubiand's metrics that split a round trip. Each phase prints their change.
 struct ServerView {
   double ack_sum = 0, ack_count = 0, sync_sum = 0, sync_count = 0, groups = 0, journaled = 0;
   double syncs_within_10ms = 0;  // the slower ones point at the disk

@@ -1,5 +1,5 @@
 #pragma once
-// A latency histogram with fixed bounds. One thread records; any thread may read it
+// A latency histogram with fixed bounds. One thread records, and any thread may read it
 // (the metrics endpoint). The writer uses relaxed stores instead of read-modify-write
 // operations, which keeps a record to a few loads and stores. A reader may see the count
 // one record ahead of the sum. A scrape tolerates that.
@@ -12,7 +12,7 @@ namespace jubian {
 
 class LatencyHistogram {
  public:
-  // Upper bounds, in microseconds; the last bucket counts everything slower.
+  // Upper bounds of the buckets, in microseconds. The last bucket counts everything slower.
   static constexpr std::array<uint64_t, 12> kBoundsUs = {50,   100,   250,   500,    1000,    2000,
                                                           5000, 10000, 50000, 250000, 1000000, 5000000};
 
@@ -22,7 +22,7 @@ class LatencyHistogram {
     uint64_t sum_ns = 0;
   };
 
-  // Only one thread may record.
+  // Adds one latency. Only one thread may record.
   void record(uint64_t ns) {
     size_t bucket = 0;
     while (bucket < kBoundsUs.size() && ns > kBoundsUs[bucket] * 1000) ++bucket;

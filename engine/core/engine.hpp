@@ -111,9 +111,9 @@ class Engine {
   // the reply for later retries of the same request id. Runs after every unit.
   void finish(Slot& slot);
 
-  // Runs every unit on this thread, the deciding ledger shard first; finish() still to do.
+  // Runs every unit on this thread, the deciding ledger shard first. finish() is left to the caller.
   void apply_units(Slot& slot);
-  // apply_units(), then finish().
+  // Runs apply_units(), then finish().
   void apply(Slot& slot);
 
   // Digest of the whole business state; the same for any shard counts.

@@ -378,14 +378,14 @@ bool Pipeline::Impl::respond_position(uint64_t position, uint64_t now_ns) {
   if (std::holds_alternative<ledger::RedemptionSettle>(slot.command.body) && slot.reply.code == ResultCode::ok)
     write_payout_file(slot);
   if (SessionPort* port = slot.port; port != nullptr) {
-    // Recorded before the push, so a thread that pops the response also sees it counted.
+    // Recorded before the push, so the histogram already counts any response a thread pops.
     if (slot.submitted_ns != 0) ack_latency.record(now_ns > slot.submitted_ns ? now_ns - slot.submitted_ns : 0);
     if (!port->closed.load(std::memory_order_acquire)) {
       const Response response{slot.command.type(), slot.command.request_id, slot.reply, std::move(slot.detail)};
       Waiter full(options.wait);
       while (!port->responses.push(response)) {
         if (port->closed.load(std::memory_order_acquire)) break;
-        if (port->answered != 0) notify_sessions();  // the session may be waiting for a wake to pop
+        if (port->answered != 0) notify_sessions();  // a session pops only after its wake-up
         full.idle();
       }
     }
@@ -397,10 +397,6 @@ bool Pipeline::Impl::respond_position(uint64_t position, uint64_t now_ns) {
   return true;
 }
 
-// Fused mode: one pass of the engine thread. Sequences what was submitted, applies what
-// was sequenced and responds to what became durable, each in order. Returns true when
-// any of the three made progress. While the journal writer syncs one batch, this thread
-// already sequences and applies the next; only acknowledgements wait for the sync.
 // Fused mode: applies positions up to `until` (at most the sequenced end), prefetching
 // for the slot kPrefetchDistance positions ahead.
 void Pipeline::Impl::fused_apply(uint64_t until) {
@@ -413,9 +409,9 @@ void Pipeline::Impl::fused_apply(uint64_t until) {
   }
 }
 
-// Wakes each session that got responses, once, then lowers its in-flight count.
-// The decrement is the responder's last access to a port: once in_flight reads zero on a
-// closed port, the gateway may free it.
+// Wakes each session that got responses, once, then lowers its in-flight count. The
+// decrement is the responder's last access to a port, because the gateway may free a
+// closed port as soon as in_flight reads zero.
 void Pipeline::Impl::notify_sessions() {
   for (SessionPort* port : answered_ports) {
     const uint32_t answered = port->answered;
@@ -426,6 +422,10 @@ void Pipeline::Impl::notify_sessions() {
   answered_ports.clear();
 }
 
+// Fused mode: one pass of the engine thread. Sequences what was submitted, applies what
+// was sequenced and responds to what became durable, each in order. Returns true when
+// any of the three made progress. While the journal writer syncs one batch, this thread
+// already sequences and applies the next, and only acknowledgements wait for the sync.
 bool Pipeline::Impl::fused_step() {
   // One ring slot stays free for a tick. Small takes commit the journal sooner, so the
   // writer syncs one group while this thread applies the next.
@@ -471,7 +471,8 @@ void Pipeline::Impl::fused_drain() {
 // A pass of the engine thread that takes kSlowPassNs or more holds back every
 // acknowledgement behind it. At most one warning a second, with a count of the others.
 void Pipeline::Impl::log_slow_pass(uint64_t ns, uint64_t responses) {
-  if (slow_pass_logged_ns != 0 && steady_ns() - slow_pass_logged_ns < 1'000'000'000) {
+  const uint64_t now = steady_ns();
+  if (slow_pass_logged_ns != 0 && now - slow_pass_logged_ns < 1'000'000'000) {
     ++slow_passes_unlogged;
     return;
   }
@@ -479,7 +480,7 @@ void Pipeline::Impl::log_slow_pass(uint64_t ns, uint64_t responses) {
             "earlier_slow_passes_not_logged={}",
             static_cast<double>(ns) / 1e6, responses, sequenced.next.load(std::memory_order_relaxed), fused_applied,
             responded.next.load(std::memory_order_relaxed), kSlowPassNs / 1'000'000, slow_passes_unlogged);
-  slow_pass_logged_ns = steady_ns();
+  slow_pass_logged_ns = now;
   slow_passes_unlogged = 0;
 }
 

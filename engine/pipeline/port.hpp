@@ -36,8 +36,8 @@ class SessionPort {
   explicit SessionPort(size_t capacity) : responses(capacity) {}
 
   boost::lockfree::spsc_queue<Response> responses;  // by value: no allocation per response
-  // Called by the responder once after each run of pushes; the gateway sets it (for
-  // example to post a drain onto the session's strand). It must not block.
+  // Callback that the responder calls once after each run of pushes. The gateway sets it,
+  // for example to post a drain onto the session's strand, and it must not block.
   std::function<void()> notify;
   std::atomic<uint32_t> in_flight{0};  // submitted, and the response not yet released by the responder
   std::atomic<bool> closed{false};     // set by the gateway, after which the responder drops responses
@@ -45,10 +45,10 @@ class SessionPort {
   // The responder's own: responses pushed or dropped since it last notified this session.
   uint32_t answered = 0;
 
-  // Waits until the responder has let go of every command submitted here; only then may
-  // the owner free the port, because the responder touches it shortly after the last
-  // push. Returns false on timeout: commands that will never be answered (a failed
-  // journal) are never let go, and then the pipeline must stop before the port is freed.
+  // Waits until the responder has released every command submitted here. Only then may
+  // the owner free the port, because the responder touches it shortly after the last push.
+  // Returns false on timeout. After a journal failure the remaining commands are never
+  // released, so the pipeline must stop before the port is freed.
   bool wait_released(std::chrono::milliseconds timeout) const {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (in_flight.load(std::memory_order_acquire) != 0) {

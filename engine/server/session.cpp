@@ -33,8 +33,8 @@ Session::Session(asio::ip::tcp::socket socket, SessionServices& services, uint64
 
 void Session::start() {
   const auto& limits = services_.limits;
-  // The queue holds at most in_flight_max responses, because the session never has more
-  // commands unanswered (submitted_ - answered_), so it never fills.
+  // The queue never fills: it contains at most in_flight_max responses, because the
+  // session never has more commands unanswered (submitted_ - answered_).
   port_ = std::make_unique<pipeline::SessionPort>(limits.in_flight_max + 1);
   std::weak_ptr<Session> weak = weak_from_this();
   port_->notify = [weak] {
